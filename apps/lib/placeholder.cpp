@@ -1,0 +1,1 @@
+namespace saddle { void app_placeholder() {} }
