@@ -1,2 +1,10 @@
-// placeholder until the command line lands
-int main() { return 0; }
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  return saddle::run_cli(args, std::cout, std::cerr);
+}

@@ -1,4 +1,23 @@
+// The registry of models that ship with saddle. Adding a model: one include, one line.
 #include "saddle/model.hpp"
+
 namespace saddle {
-void register_builtin_models(ModelRegistry& registry) {}
+
+std::unique_ptr<FixedPointModel> make_sk_model();
+std::unique_ptr<FixedPointModel> make_hopfield_model();
+
+void register_builtin_models(ModelRegistry& registry) {
+  registry.add(make_sk_model());
+  registry.add(make_hopfield_model());
+}
+
+const ModelRegistry& builtin_registry() {
+  static const ModelRegistry registry = [] {
+    ModelRegistry r;
+    register_builtin_models(r);
+    return r;
+  }();
+  return registry;
+}
+
 }  // namespace saddle

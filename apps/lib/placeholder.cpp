@@ -1,1 +1,0 @@
-namespace saddle { void app_placeholder() {} }

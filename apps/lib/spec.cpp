@@ -1,0 +1,463 @@
+#include "saddle/spec.hpp"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "saddle/error.hpp"
+
+namespace saddle {
+
+using nlohmann::json;
+
+#ifndef SADDLE_VERSION
+#define SADDLE_VERSION "0.0.0"
+#endif
+const char* saddle_version() { return SADDLE_VERSION; }
+
+std::string to_string(TaskType t) {
+  switch (t) {
+    case TaskType::kSolve: return "solve";
+    case TaskType::kContinuation: return "continuation";
+    case TaskType::kScan: return "scan";
+    case TaskType::kPhaseDiagram: return "phase_diagram";
+  }
+  return "solve";
+}
+
+namespace {
+
+std::string join(const std::vector<std::string>& items, const char* sep = ", ") {
+  std::string out;
+  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + items[i];
+  return out;
+}
+
+std::string where_of(const std::string& source, const std::string& path) {
+  if (source.empty()) return path;
+  if (path.empty()) return source;
+  return source + ": " + path;
+}
+
+std::string type_name(const json& v) {
+  if (v.is_number()) return "number";
+  if (v.is_string()) return "string";
+  if (v.is_boolean()) return "boolean";
+  if (v.is_null()) return "null";
+  if (v.is_array()) return "array";
+  return "object";
+}
+
+std::string describe_value(const json& v) {
+  std::string s = v.dump();
+  if (s.size() > 40) s = s.substr(0, 37) + "...";
+  return type_name(v) + " " + s;
+}
+
+// Checks that every key of `obj` is in `allowed`.
+void check_keys(const json& obj, const std::vector<std::string>& allowed, const std::string& source,
+                const std::string& path, const std::string& what = "key") {
+  for (auto it = obj.begin(); it != obj.end(); ++it) {
+    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end()) {
+      throw InputError("spec.unknown_key", where_of(source, path + "/" + it.key()),
+                       "unknown " + what + " '" + it.key() + "'" + did_you_mean(it.key(), allowed) +
+                           "; valid: " + join(allowed));
+    }
+  }
+}
+
+const json& require_object(const json& v, const std::string& source, const std::string& path) {
+  if (!v.is_object())
+    throw InputError("spec.wrong_type", where_of(source, path),
+                     "expected an object, got " + describe_value(v));
+  return v;
+}
+
+double require_number(const json& v, const std::string& source, const std::string& path) {
+  if (!v.is_number() || v.is_boolean())
+    throw InputError("spec.wrong_type", where_of(source, path),
+                     "expected a number, got " + describe_value(v));
+  const double d = v.get<double>();
+  if (!std::isfinite(d))
+    throw InputError("spec.not_finite", where_of(source, path),
+                     "value " + format_number(d) + " is not a finite number");
+  return d;
+}
+
+int require_int(const json& v, const std::string& source, const std::string& path) {
+  const double d = require_number(v, source, path);
+  if (d != std::floor(d) || std::fabs(d) > 2e9)
+    throw InputError("spec.wrong_type", where_of(source, path),
+                     "expected an integer, got " + format_number(d));
+  return static_cast<int>(d);
+}
+
+bool require_bool(const json& v, const std::string& source, const std::string& path) {
+  if (!v.is_boolean())
+    throw InputError("spec.wrong_type", where_of(source, path),
+                     "expected true or false, got " + describe_value(v));
+  return v.get<bool>();
+}
+
+std::string require_string(const json& v, const std::string& source, const std::string& path) {
+  if (!v.is_string())
+    throw InputError("spec.wrong_type", where_of(source, path),
+                     "expected a string, got " + describe_value(v));
+  return v.get<std::string>();
+}
+
+// Rewrites an InputError thrown by an Options::validate() or from_string so that it names the
+// spec file and JSON path of the offending field.
+template <class Fn>
+void with_solver_context(const std::string& where_prefix, Fn&& fn) {
+  try {
+    fn();
+  } catch (const InputError& e) {
+    std::string field = e.where();
+    const std::string prefix = "solver.";
+    if (field.rfind(prefix, 0) != 0) throw;  // already names its JSON path
+    field = field.substr(prefix.size());
+    const std::string message = std::string(e.what()).substr(
+        e.where().empty() ? 0 : e.where().size() + 2);
+    throw InputError(e.id(), where_prefix + "/solver/" + field, message);
+  }
+}
+
+}  // namespace
+
+json load_json_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    throw InputError("file.missing", path, "no such file");
+  if (std::filesystem::is_directory(path, ec))
+    throw InputError("file.unreadable", path, "is a directory, expected a JSON file");
+  std::ifstream in(path);
+  if (!in) throw InputError("file.unreadable", path, "cannot open file for reading");
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  try {
+    return json::parse(buffer.str());
+  } catch (const json::parse_error& e) {
+    std::string reason = e.what();
+    const auto pos = reason.find("] ");
+    if (pos != std::string::npos) reason = reason.substr(pos + 2);
+    throw InputError("spec.malformed_json", path, "malformed JSON: " + reason);
+  }
+}
+
+void apply_set(json& spec, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("set.bad_syntax", "--set '" + assignment + "'", "expected PATH=VALUE, e.g. params.T=0.2");
+  const std::string path = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  json value;
+  if (text == "nan" || text == "NaN")
+    value = std::nan("");
+  else if (text == "inf" || text == "+inf" || text == "infinity")
+    value = kInf;
+  else if (text == "-inf" || text == "-infinity")
+    value = -kInf;
+  else {
+    try {
+      value = json::parse(text);
+    } catch (const json::parse_error&) {
+      value = text;  // a bare word such as rademacher
+    }
+  }
+  if (!spec.is_object())
+    throw InputError("set.bad_path", "--set '" + assignment + "'", "the spec is not a JSON object");
+  json* node = &spec;
+  std::string walked;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = path.find('.', start);
+    const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (key.empty())
+      throw InputError("set.bad_path", "--set '" + assignment + "'",
+                       "empty component in path '" + path + "'; expected names joined by dots");
+    walked += (walked.empty() ? "" : ".") + key;
+    if (node->is_array()) {
+      char* end = nullptr;
+      const long index = std::strtol(key.c_str(), &end, 10);
+      if (*end != '\0' || index < 0 || static_cast<std::size_t>(index) >= node->size())
+        throw InputError("set.bad_path", "--set '" + assignment + "'",
+                         "'" + walked + "' is not an index of an array of " +
+                             std::to_string(node->size()) + " elements");
+      node = &(*node)[static_cast<std::size_t>(index)];
+    } else if (node->is_object() || node->is_null()) {
+      node = &(*node)[key];
+    } else {
+      throw InputError("set.bad_path", "--set '" + assignment + "'",
+                       "cannot set '" + walked + "': its parent holds a " + type_name(*node) +
+                           ", not an object");
+    }
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  *node = value;
+}
+
+Point resolve_point(const FixedPointModel& model, const json& params, const json& options,
+                    const std::string& source, const std::string& params_path,
+                    const std::string& options_path) {
+  Point point = model.default_point();
+  const auto infos = model.parameters();
+  const auto opts = model.options();
+  const auto param_names = model.parameter_names();
+  const auto option_names = model.option_names();
+  if (!params.is_null()) {
+    require_object(params, source, params_path);
+    for (auto it = params.begin(); it != params.end(); ++it) {
+      const std::string path = params_path + "/" + it.key();
+      const int i = model.parameter_index(it.key());
+      if (i < 0) {
+        std::string hint = did_you_mean(it.key(), param_names);
+        if (hint.empty() && model.option_index(it.key()) >= 0)
+          hint = " ('" + it.key() + "' is an option: put it under /options)";
+        throw InputError("param.unknown", where_of(source, path),
+                         "unknown parameter '" + it.key() + "' of model " + model.id() + hint +
+                             "; parameters: " + join(param_names));
+      }
+      const auto& info = infos[static_cast<std::size_t>(i)];
+      if (!it.value().is_number() || it.value().is_boolean())
+        throw InputError("spec.wrong_type", where_of(source, path),
+                         "expected a number, got " + describe_value(it.value()));
+      const double v = it.value().get<double>();
+      if (!std::isfinite(v))
+        throw InputError("param.not_finite", where_of(source, path),
+                         "value " + format_number(v) + " is not a finite number; expected " +
+                             info.range_text());
+      if (!info.contains(v))
+        throw InputError("param.out_of_range", where_of(source, path),
+                         "value " + format_number(v) + " is out of range; expected " +
+                             info.range_text());
+      point.params[i] = v;
+    }
+  }
+  if (!options.is_null()) {
+    require_object(options, source, options_path);
+    for (auto it = options.begin(); it != options.end(); ++it) {
+      const std::string path = options_path + "/" + it.key();
+      const int i = model.option_index(it.key());
+      if (i < 0) {
+        std::string hint = did_you_mean(it.key(), option_names);
+        if (hint.empty() && model.parameter_index(it.key()) >= 0)
+          hint = " ('" + it.key() + "' is a parameter: put it under /params)";
+        throw InputError("option.unknown", where_of(source, path),
+                         "unknown option '" + it.key() + "' of model " + model.id() + hint +
+                             (option_names.empty() ? "; this model has no options"
+                                                   : "; options: " + join(option_names)));
+      }
+      const auto& info = opts[static_cast<std::size_t>(i)];
+      const std::string value = require_string(it.value(), source, path);
+      if (std::find(info.choices.begin(), info.choices.end(), value) == info.choices.end())
+        throw InputError("option.bad_choice", where_of(source, path),
+                         "'" + value + "' is not a choice of " + info.name +
+                             did_you_mean(value, info.choices) + "; expected one of " +
+                             join(info.choices));
+      point.options[static_cast<std::size_t>(i)] = value;
+    }
+  }
+  try {
+    model.validate(point);
+  } catch (const InputError& e) {
+    throw InputError(e.id(), where_of(source, e.where()),
+                     std::string(e.what()).substr(e.where().empty() ? 0 : e.where().size() + 2));
+  }
+  return point;
+}
+
+json params_to_json(const FixedPointModel& model, const Point& point) {
+  json out = json::object();
+  const auto names = model.parameter_names();
+  for (std::size_t i = 0; i < names.size(); ++i) out[names[i]] = point.params[static_cast<Eigen::Index>(i)];
+  return out;
+}
+
+json options_to_json(const FixedPointModel& model, const Point& point) {
+  json out = json::object();
+  const auto names = model.option_names();
+  for (std::size_t i = 0; i < names.size(); ++i) out[names[i]] = point.options[i];
+  return out;
+}
+
+SolverSettings parse_solver_settings(const json& section, const std::string& where_prefix) {
+  SolverSettings s;
+  if (section.is_null()) {
+    with_solver_context(where_prefix, [&] { s.validate(); });
+    return s;
+  }
+  const std::string src = where_prefix;
+  require_object(section, "", src + "/solver");
+  static const std::vector<std::string> keys = {
+      "method",  "tol",    "max_iter",      "damping",        "adaptive_damping",
+      "min_damping", "depth", "mixing", "max_condition", "restart_factor",
+      "jacobian", "newton_backend", "fd_step", "line_search", "min_step"};
+  check_keys(section, keys, "", src + "/solver");
+  auto path = [&](const char* key) { return src + "/solver/" + key; };
+  with_solver_context(where_prefix, [&] {
+    for (auto it = section.begin(); it != section.end(); ++it) {
+      const std::string& k = it.key();
+      const json& v = it.value();
+      const std::string p = path(k.c_str());
+      if (k == "method") s.method = solver_method_from_string(require_string(v, "", p));
+      else if (k == "tol") s.tol = require_number(v, "", p);
+      else if (k == "max_iter") s.max_iterations = require_int(v, "", p);
+      else if (k == "damping") s.damped.damping = require_number(v, "", p);
+      else if (k == "adaptive_damping") s.damped.adaptive = require_bool(v, "", p);
+      else if (k == "min_damping") s.damped.min_damping = require_number(v, "", p);
+      else if (k == "depth") s.anderson.depth = require_int(v, "", p);
+      else if (k == "mixing") s.anderson.mixing = require_number(v, "", p);
+      else if (k == "max_condition") s.anderson.max_condition = require_number(v, "", p);
+      else if (k == "restart_factor") s.anderson.restart_factor = require_number(v, "", p);
+      else if (k == "jacobian") s.newton.jacobian = jacobian_source_from_string(require_string(v, "", p));
+      else if (k == "newton_backend") s.newton.backend = newton_backend_from_string(require_string(v, "", p));
+      else if (k == "fd_step") s.newton.fd_step = require_number(v, "", p);
+      else if (k == "line_search") s.newton.line_search = require_bool(v, "", p);
+      else if (k == "min_step") s.newton.min_step = require_number(v, "", p);
+    }
+    s.validate();
+  });
+  return s;
+}
+
+json solver_settings_to_json(const SolverSettings& s) {
+  return json{{"method", to_string(s.method)},
+              {"tol", s.tol},
+              {"max_iter", s.max_iterations},
+              {"damping", s.damped.damping},
+              {"adaptive_damping", s.damped.adaptive},
+              {"min_damping", s.damped.min_damping},
+              {"depth", s.anderson.depth},
+              {"mixing", s.anderson.mixing},
+              {"max_condition", s.anderson.max_condition},
+              {"restart_factor", s.anderson.restart_factor},
+              {"jacobian", to_string(s.newton.jacobian)},
+              {"newton_backend", to_string(s.newton.backend)},
+              {"fd_step", s.newton.fd_step},
+              {"line_search", s.newton.line_search},
+              {"min_step", s.newton.min_step}};
+}
+
+Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::string& source) {
+  Spec spec;
+  spec.source = source;
+  if (!doc.is_object())
+    throw InputError("spec.wrong_type", source, "expected a JSON object at the top level, got " +
+                                                    describe_value(doc));
+  static const std::vector<std::string> top = {"saddle", "model", "params", "options", "task",
+                                               "init",   "solver", "output", "description"};
+  check_keys(doc, top, source, "");
+  if (!doc.contains("saddle"))
+    throw InputError("spec.missing_key", source,
+                     "missing key 'saddle' (the spec version); expected \"saddle\": 1");
+  if (require_int(doc["saddle"], source, "/saddle") != kSpecVersion)
+    throw InputError("spec.bad_version", where_of(source, "/saddle"),
+                     "unsupported spec version " + doc["saddle"].dump() + "; expected 1");
+  if (!doc.contains("model"))
+    throw InputError("spec.missing_key", source, "missing key 'model'; `saddle models` lists the models");
+  const std::string model_id = require_string(doc["model"], source, "/model");
+  spec.model = &registry.get(model_id, where_of(source, "/model"));
+  const FixedPointModel& model = *spec.model;
+
+  spec.point = resolve_point(model, doc.value("params", json()), doc.value("options", json()), source,
+                             "/params", "/options");
+
+  // task
+  json task = doc.value("task", json{{"type", "solve"}});
+  require_object(task, source, "/task");
+  if (!task.contains("type"))
+    throw InputError("spec.missing_key", where_of(source, "/task"),
+                     "missing key 'type'; expected one of solve, continuation, scan, phase_diagram");
+  const std::string type = require_string(task["type"], source, "/task/type");
+  static const std::vector<std::string> types = {"solve", "continuation", "scan", "phase_diagram"};
+  if (std::find(types.begin(), types.end(), type) == types.end())
+    throw InputError("task.unknown_type", where_of(source, "/task/type"),
+                     "unknown task type '" + type + "'" + did_you_mean(type, types) +
+                         "; expected one of " + join(types));
+  if (type != "solve")
+    throw InputError("task.unsupported", where_of(source, "/task/type"),
+                     "task type '" + type + "' is not available in saddle " + saddle_version() +
+                         "; supported: solve");
+  spec.task = TaskType::kSolve;
+  check_keys(task, {"type"}, source, "/task");
+
+  // init
+  if (doc.contains("init")) {
+    const json& init = doc["init"];
+    if (!init.is_array())
+      throw InputError("spec.wrong_type", where_of(source, "/init"),
+                       "expected an array of starting points, got " + describe_value(init));
+    const auto ops = model.order_parameters();
+    const auto names = model.order_parameter_names();
+    const auto seeds = model.branches(spec.point);
+    std::vector<std::string> seed_names;
+    for (const auto& s : seeds) seed_names.push_back(s.name);
+    for (std::size_t k = 0; k < init.size(); ++k) {
+      const std::string base = "/init/" + std::to_string(k);
+      const json& entry = require_object(init[k], source, base);
+      InitialPoint ip;
+      ip.name = "init[" + std::to_string(k) + "]";
+      // Unspecified components come from the named branch's seed, else from the first seed.
+      ip.x0 = seeds.empty() ? Eigen::VectorXd::Zero(static_cast<Eigen::Index>(names.size()))
+                            : seeds.front().x0;
+      if (entry.contains("branch")) {
+        const std::string b = require_string(entry["branch"], source, base + "/branch");
+        const auto it = std::find(seed_names.begin(), seed_names.end(), b);
+        if (it == seed_names.end())
+          throw InputError("init.unknown_branch", where_of(source, base + "/branch"),
+                           "model " + model.id() + " has no branch '" + b + "' at these parameters" +
+                               did_you_mean(b, seed_names) + "; branches here: " + join(seed_names));
+        ip.x0 = seeds[static_cast<std::size_t>(it - seed_names.begin())].x0;
+        ip.name = b;
+      }
+      std::vector<std::string> allowed = names;
+      allowed.push_back("branch");
+      check_keys(entry, allowed, source, base, "order parameter");
+      const Domain dom = model.domain(spec.point);
+      for (auto it = entry.begin(); it != entry.end(); ++it) {
+        if (it.key() == "branch") continue;
+        const int i = model.order_parameter_index(it.key());
+        const double v = require_number(it.value(), source, base + "/" + it.key());
+        if (v < dom.lower[i] || v > dom.upper[i])
+          throw InputError("init.out_of_domain", where_of(source, base + "/" + it.key()),
+                           "value " + format_number(v) + " is outside the domain; expected " +
+                               format_number(dom.lower[i]) + " <= " + it.key() +
+                               " <= " + format_number(dom.upper[i]));
+        ip.x0[i] = v;
+      }
+      spec.init.push_back(ip);
+    }
+  }
+
+  spec.solver = parse_solver_settings(doc.value("solver", json()), source + ": ");
+  // parse_solver_settings prefixes paths with "<source>: "; keep that form.
+
+  if (doc.contains("output")) {
+    const json& out = require_object(doc["output"], source, "/output");
+    check_keys(out, {"dir"}, source, "/output");
+    if (out.contains("dir")) {
+      spec.output_dir = require_string(out["dir"], source, "/output/dir");
+      if (spec.output_dir.empty())
+        throw InputError("spec.bad_value", where_of(source, "/output/dir"),
+                         "empty directory name; expected a path such as out/run");
+    }
+  }
+
+  json resolved = json::object();
+  resolved["saddle"] = kSpecVersion;
+  resolved["model"] = model.id();
+  resolved["params"] = params_to_json(model, spec.point);
+  resolved["options"] = options_to_json(model, spec.point);
+  resolved["task"] = json{{"type", to_string(spec.task)}};
+  if (doc.contains("init")) resolved["init"] = doc["init"];
+  resolved["solver"] = solver_settings_to_json(spec.solver);
+  if (!spec.output_dir.empty()) resolved["output"] = json{{"dir", spec.output_dir}};
+  if (doc.contains("description")) resolved["description"] = doc["description"];
+  spec.resolved = resolved;
+  return spec;
+}
+
+}  // namespace saddle

@@ -1,0 +1,74 @@
+// Spec files (JSON, version 1): parsing, validation and command-line overrides.
+//
+//   {"saddle": 1, "model": "hopfield", "params": {"alpha": 0.05, "T": 0.5}, "options": {},
+//    "task": {"type": "solve"}, "init": [{"branch": "retrieval", "m": 1.0}],
+//    "solver": {"method": "auto", "tol": 1e-12, "max_iter": 10000},
+//    "output": {"dir": "out/hopfield-point"}}
+//
+// Every key is checked: unknown keys are errors naming the JSON path and the closest valid key;
+// every number is checked against the declared range; wrong types, NaN and infinities are errors.
+// All checks run before any work, so bad input never leaves half-written output.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "saddle/model.hpp"
+#include "saddle/solvers.hpp"
+
+namespace saddle {
+
+inline constexpr int kSpecVersion = 1;
+inline constexpr int kOutputSchemaVersion = 1;
+const char* saddle_version();
+
+enum class TaskType { kSolve, kContinuation, kScan, kPhaseDiagram };
+std::string to_string(TaskType t);
+
+struct InitialPoint {
+  std::string name;  // "init[0]" or the "branch" label the user gave
+  Eigen::VectorXd x0;
+};
+
+struct Spec {
+  std::string source;  // file name (or "command line"), used in messages and outputs
+  const FixedPointModel* model = nullptr;
+  Point point;
+  TaskType task = TaskType::kSolve;
+  std::vector<InitialPoint> init;  // empty: the model's default branches
+  SolverSettings solver;
+  std::string output_dir;          // "" when the spec names none
+  nlohmann::json resolved;         // the spec with every default filled in
+};
+
+// Reads and parses a JSON file. Throws InputError: "file.missing", "file.unreadable",
+// "spec.malformed_json" (with line and column).
+nlohmann::json load_json_file(const std::string& path);
+
+// Applies one --set PATH=VALUE (PATH dotted, e.g. params.T or solver.tol) to a spec in place.
+// VALUE is read as JSON when it parses as JSON (numbers, true/false, quoted strings, arrays),
+// "nan"/"inf"/"-inf" as those doubles (rejected later by validation), otherwise as a bare string.
+// Throws InputError "set.bad_syntax" / "set.bad_path".
+void apply_set(nlohmann::json& spec, const std::string& assignment);
+
+// Validates a spec document against the registry and resolves defaults.
+Spec parse_spec(const nlohmann::json& doc, const ModelRegistry& registry, const std::string& source);
+
+// Parses the "solver" section (object) into settings, validating every field. `where_prefix` is
+// prepended to JSON paths in messages.
+SolverSettings parse_solver_settings(const nlohmann::json& section, const std::string& where_prefix);
+nlohmann::json solver_settings_to_json(const SolverSettings& settings);
+
+// Resolves a parameter point from {name: value} maps of params and options, checking ranges and
+// option choices. `where` gives the JSON path prefixes for messages ("/params", "/options"), or
+// "" for command-line key=value pairs.
+Point resolve_point(const FixedPointModel& model, const nlohmann::json& params,
+                    const nlohmann::json& options, const std::string& source,
+                    const std::string& params_path, const std::string& options_path);
+
+// {name: value} views of a point, for outputs.
+nlohmann::json params_to_json(const FixedPointModel& model, const Point& point);
+nlohmann::json options_to_json(const FixedPointModel& model, const Point& point);
+
+}  // namespace saddle
