@@ -52,7 +52,10 @@ std::string format_number(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
   char buf[64];
-  for (int precision = 1; precision <= 17; ++precision) {
+  // Integers up to 1e15 print in full ("100", not "1e+02").
+  const double magnitude = std::fabs(v);
+  const int first = magnitude >= 1 && magnitude < 1e15 ? static_cast<int>(std::log10(magnitude)) + 1 : 1;
+  for (int precision = first; precision <= 17; ++precision) {
     std::snprintf(buf, sizeof buf, "%.*g", precision, v);
     if (std::strtod(buf, nullptr) == v) break;
   }

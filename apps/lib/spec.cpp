@@ -143,6 +143,12 @@ json load_json_file(const std::string& path) {
     const auto pos = reason.find("] ");
     if (pos != std::string::npos) reason = reason.substr(pos + 2);
     throw InputError("spec.malformed_json", path, "malformed JSON: " + reason);
+  } catch (const json::out_of_range& e) {
+    // nlohmann reports literals such as 1e999 as overflow rather than infinity.
+    std::string reason = e.what();
+    const auto pos = reason.find("] ");
+    if (pos != std::string::npos) reason = reason.substr(pos + 2);
+    throw InputError("spec.not_finite", path, reason + "; expected a finite number");
   }
 }
 
@@ -210,7 +216,7 @@ Point resolve_point(const FixedPointModel& model, const json& params, const json
   if (!params.is_null()) {
     require_object(params, source, params_path);
     for (auto it = params.begin(); it != params.end(); ++it) {
-      const std::string path = params_path + "/" + it.key();
+      const std::string path = params_path.empty() ? it.key() : params_path + "/" + it.key();
       const int i = model.parameter_index(it.key());
       if (i < 0) {
         std::string hint = did_you_mean(it.key(), param_names);
@@ -239,7 +245,7 @@ Point resolve_point(const FixedPointModel& model, const json& params, const json
   if (!options.is_null()) {
     require_object(options, source, options_path);
     for (auto it = options.begin(); it != options.end(); ++it) {
-      const std::string path = options_path + "/" + it.key();
+      const std::string path = options_path.empty() ? it.key() : options_path + "/" + it.key();
       const int i = model.option_index(it.key());
       if (i < 0) {
         std::string hint = did_you_mean(it.key(), option_names);
