@@ -1,9 +1,11 @@
 // The default "auto" sequence and the dispatch on SolverSettings::method.
 //
-//   1. Anderson from x0 (max_iterations = settings.max_iterations). Converged: done.
+//   1. Anderson from x0 (a tenth of settings.max_iterations, at least 100). Converged: done.
 //   2. Newton from Anderson's best iterate. Converged: done.
-//   3. Adaptive damped iteration from the original x0 (a different basin is possible), then,
-//      unless it converged, Newton from its best iterate.
+//   3. Anderson with mixing 0.3 from the original x0 (same budget): undamped Anderson can be
+//      thrown into another basin or a ghost of a fold by a strongly expanding map; damped mixing
+//      follows the iteration's own path. Then Newton from its best iterate.
+//   4. Adaptive damped iteration from x0 (the remaining budget), then Newton.
 // The returned x is the lowest-residual point of all stages.
 #include <algorithm>
 #include <chrono>
@@ -73,10 +75,23 @@ SolverSummary AutoSolver::solve(const FixedPointProblem& problem, Eigen::VectorX
     return stage.usable();
   };
 
+  // Budgets: a failing Anderson stage with restarts would otherwise burn the whole budget
+  // before the fallbacks get a chance.
+  anderson.max_iterations = std::max(std::min(100, settings_.max_iterations), settings_.max_iterations / 10);
+  AndersonAcceleration::Options mixed = anderson;
+  mixed.mixing = std::min(anderson.mixing, 0.3);
+  damped.max_iterations =
+      std::max(1, settings_.max_iterations - 2 * anderson.max_iterations);
+
   Eigen::VectorXd y = x0;
   bool done = record(AndersonAcceleration(anderson).solve(problem, y), y);
   if (!done) {
     done = record(Newton(newton).solve(problem, y), y);  // from Anderson's best iterate
+  }
+  if (!done) {
+    y = x0;
+    done = record(AndersonAcceleration(mixed).solve(problem, y), y);
+    if (!done) done = record(Newton(newton).solve(problem, y), y);
   }
   if (!done) {
     y = x0;

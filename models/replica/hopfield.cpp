@@ -149,7 +149,14 @@ class HopfieldModel final : public FixedPointModel {
     const double sg_r = std::pow(1.0 + std::sqrt(2.0 / (kPi * alpha)), 2);
     std::vector<BranchSeed> seeds;
     seeds.push_back({"retrieval", Eigen::Vector3d(1.0, 1.0, 1.0)});
-    seeds.push_back({"spin_glass", Eigen::Vector3d(0.0, 1.0, sg_r)});
+    // q is seeded consistently with the T = 0 value of C = beta (1 - q), not at its bound 1: the
+    // map bounds D' below by half the iterate's D, so q = 1 would cap r' far below sg_r at low T.
+    const double sg_c = 1.0 / (1.0 + std::sqrt(kPi * alpha / 2.0));
+    const double q_lower = domain(p).lower[kQ];
+    const double sg_q = T == 0.0 ? 1.0
+                        : 1.0 - T * sg_c > q_lower ? 1.0 - T * sg_c
+                                                   : 0.5 * (q_lower + 1.0);
+    seeds.push_back({"spin_glass", Eigen::Vector3d(0.0, sg_q, sg_r)});
     if (T > 1.0 + std::sqrt(alpha)) seeds.push_back({"paramagnet", Eigen::Vector3d(0.0, 0.0, 0.0)});
     return seeds;
   }
