@@ -1,6 +1,7 @@
 #include "saddle/error.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -51,15 +52,10 @@ std::string did_you_mean(const std::string& word, const std::vector<std::string>
 std::string format_number(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  // Shortest text that reads back to the same double ("0.05", "100", "1e-12").
   char buf[64];
-  // Integers up to 1e15 print in full ("100", not "1e+02").
-  const double magnitude = std::fabs(v);
-  const int first = magnitude >= 1 && magnitude < 1e15 ? static_cast<int>(std::log10(magnitude)) + 1 : 1;
-  for (int precision = first; precision <= 17; ++precision) {
-    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-    if (std::strtod(buf, nullptr) == v) break;
-  }
-  return buf;
+  const auto result = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, result.ptr);
 }
 
 }  // namespace saddle

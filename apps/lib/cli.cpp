@@ -6,6 +6,14 @@
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+#include <unistd.h>
+
+#include "scan.hpp"
 
 #include "output.hpp"
 #include "runner.hpp"
@@ -192,60 +200,305 @@ std::string default_output_dir(const std::string& spec_path) {
   return (std::filesystem::path("out") / std::filesystem::path(spec_path).stem()).string();
 }
 
-// saddle run SPEC [-o DIR] [--set PATH=VALUE ...]
-int cmd_run(const std::string& spec_path, const std::string& out_flag,
-            const std::vector<std::string>& sets, std::ostream& out) {
+// One run of one spec (after --set and --sweep) into one directory.
+struct Job {
+  std::string source;
+  Spec spec;
+  std::string dir;
+  std::vector<std::string> overrides;       // --set and this job's sweep values
+  std::vector<std::pair<std::string, double>> sweep;  // path, value
+};
+
+struct JobOutcome {
+  bool converged = true;
+  std::string line;  // the one-line summary printed for the run
+};
+
+struct Sweep {
+  std::string path;
+  std::vector<double> values;
+};
+
+Sweep parse_sweep(const std::string& text) {
+  const std::string where = "--sweep '" + text + "'";
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("sweep.bad_syntax", where, "expected PATH=FROM:TO:NUM, e.g. params.T=0.1:1:10");
+  Sweep sw;
+  sw.path = text.substr(0, eq);
+  const std::string range = text.substr(eq + 1);
+  double from = 0, to = 0;
+  int num = 0;
+  char tail = 0;
+  if (std::sscanf(range.c_str(), "%lf:%lf:%d%c", &from, &to, &num, &tail) != 3 || !std::isfinite(from) ||
+      !std::isfinite(to))
+    throw InputError("sweep.bad_syntax", where, "expected PATH=FROM:TO:NUM with numbers, e.g. params.T=0.1:1:10");
+  if (num < 1 || (num == 1 && from != to))
+    throw InputError("sweep.bad_syntax", where,
+                     "NUM = " + std::to_string(num) + " is out of range; expected NUM >= 2 (or 1 with FROM = TO)");
+  for (int i = 0; i < num; ++i)
+    sw.values.push_back(i == num - 1 ? to : from + (to - from) * i / std::max(1, num - 1));
+  return sw;
+}
+
+ScanOptions scan_options(int jobs, bool progress, std::size_t shard_k, std::size_t shard_n) {
+  ScanOptions o;
+  o.jobs = jobs;
+  o.progress = progress;
+  o.shard_index = shard_k;
+  o.shard_count = shard_n;
+  return o;
+}
+
+JobOutcome execute(const Job& job, const ScanOptions& scan_opts, std::ostream& progress) {
   const auto t0 = std::chrono::steady_clock::now();
-  json doc = load_json_file(spec_path);
-  for (const auto& s : sets) apply_set(doc, s);
-  const Spec spec = parse_spec(doc, builtin_registry(), spec_path);
-  const std::string dir =
-      !out_flag.empty() ? out_flag : (!spec.output_dir.empty() ? spec.output_dir : default_output_dir(spec_path));
-  prepare_output_dir(dir);
-
-  const auto t1 = std::chrono::steady_clock::now();
-  const auto recs = solve_point(*spec.model, spec.point, spec.init, spec.solver);
-  const auto t2 = std::chrono::steady_clock::now();
-
-  std::vector<std::vector<std::string>> rows;
-  for (const auto& r : recs) rows.push_back(solution_row(*spec.model, spec.point, r));
-  long evaluations = 0, iterations = 0;
-  int converged = 0;
-  json sols = json::array();
-  for (const auto& r : recs) {
-    evaluations += r.summary.map_evaluations;
-    iterations += r.summary.iterations;
-    converged += r.converged() ? 1 : 0;
-    sols.push_back(solution_to_json(*spec.model, r));
-  }
-  json summary;
+  const Spec& spec = job.spec;
+  nlohmann::json summary;
   summary["schema_version"] = kOutputSchemaVersion;
   summary["saddle_version"] = saddle_version();
-  summary["source"] = spec_path;
+  summary["source"] = job.source;
   summary["spec"] = spec.resolved;
-  if (!sets.empty()) summary["overrides"] = sets;
-  summary["tables"] = json::array({"solutions.csv"});
-  summary["status"] = converged == static_cast<int>(recs.size()) ? "converged" : "not_converged";
-  summary["solver_statistics"] = {{"solutions", recs.size()},
-                                  {"converged", converged},
-                                  {"iterations", iterations},
-                                  {"map_evaluations", evaluations}};
-  summary["solutions"] = sols;
-  summary["timing"] = {
-      {"parse_seconds", std::chrono::duration<double>(t1 - t0).count()},
-      {"solve_seconds", std::chrono::duration<double>(t2 - t1).count()},
-      {"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
-  write_file_atomic(dir, "solutions.csv", csv_table(solution_columns(*spec.model), rows));
-  write_file_atomic(dir, "summary.json", summary.dump(2) + "\n");
-  out << spec_path << ": " << spec.model->id() << " solve, " << converged << "/" << recs.size()
-      << " converged, " << std::fixed << std::setprecision(3)
-      << std::chrono::duration<double>(t2 - t1).count() << " s -> " << dir << "\n";
-  for (const auto& r : recs)
-    if (!r.converged())
-      out << "  not converged: branch " << r.branch << " (" << r.status() << ", residual "
-          << format_number(r.summary.residual) << ")\n";
-  return exit_code(converged == static_cast<int>(recs.size()) ? ExitCode::kSuccess
-                                                               : ExitCode::kNotConverged);
+  if (!job.overrides.empty()) summary["overrides"] = job.overrides;
+  JobOutcome outcome;
+  std::ostringstream line;
+  if (spec.task == TaskType::kScan) {
+    const ScanResult r = run_scan(spec, scan_opts, progress);
+    write_file_atomic(job.dir, "scan.csv", scan_table_csv(spec, r));
+    write_file_atomic(job.dir, "phases.csv", phases_table_csv(spec, r));
+    outcome.converged = r.converged == r.branch_solves;
+    summary["tables"] = {"scan.csv", "phases.csv"};
+    summary["status"] = outcome.converged ? "converged" : "not_converged";
+    summary["solver_statistics"] = {{"points", r.points.size()},
+                                    {"branch_solves", r.branch_solves},
+                                    {"converged", r.converged},
+                                    {"cold_restarts", r.cold_restarts},
+                                    {"map_evaluations", r.map_evaluations},
+                                    {"map_evaluations_per_point",
+                                     r.points.empty() ? 0.0 : double(r.map_evaluations) / r.points.size()}};
+    if (scan_opts.shard_count > 1)
+      summary["shard"] = {{"index", scan_opts.shard_index}, {"count", scan_opts.shard_count},
+                          {"first_line", r.first_line}, {"end_line", r.end_line},
+                          {"total_lines", r.total_lines}};
+    summary["timing"] = {{"solve_seconds", r.seconds},
+                         {"jobs", scan_opts.jobs},
+                         {"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()}};
+    line << job.source << ": " << spec.model->id() << " scan, " << r.points.size() << " points, "
+         << r.converged << "/" << r.branch_solves << " branch solves converged, " << std::fixed
+         << std::setprecision(3) << r.seconds << " s -> " << job.dir;
+  } else {
+    const auto recs = solve_point(*spec.model, spec.point, spec.init, spec.solver);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::vector<std::vector<std::string>> rows;
+    long evaluations = 0, iterations = 0;
+    int converged = 0;
+    nlohmann::json sols = nlohmann::json::array();
+    for (const auto& r : recs) {
+      rows.push_back(solution_row(*spec.model, spec.point, r));
+      evaluations += r.summary.map_evaluations;
+      iterations += r.summary.iterations;
+      converged += r.converged() ? 1 : 0;
+      sols.push_back(solution_to_json(*spec.model, r));
+    }
+    outcome.converged = converged == static_cast<int>(recs.size());
+    summary["tables"] = {"solutions.csv"};
+    summary["status"] = outcome.converged ? "converged" : "not_converged";
+    summary["solver_statistics"] = {{"solutions", recs.size()}, {"converged", converged},
+                                    {"iterations", iterations}, {"map_evaluations", evaluations}};
+    summary["solutions"] = sols;
+    summary["timing"] = {{"solve_seconds", secs}, {"total_seconds", secs}};
+    write_file_atomic(job.dir, "solutions.csv", csv_table(solution_columns(*spec.model), rows));
+    line << job.source << ": " << spec.model->id() << " solve, " << converged << "/" << recs.size()
+         << " converged, " << std::fixed << std::setprecision(3) << secs << " s -> " << job.dir;
+    for (const auto& r : recs)
+      if (!r.converged())
+        line << "\n  not converged: branch " << r.branch << " (" << r.status() << ", residual "
+             << format_number(r.summary.residual) << ")";
+  }
+  write_file_atomic(job.dir, "summary.json", summary.dump(2) + "\n");
+  outcome.line = line.str();
+  return outcome;
+}
+
+std::string sweep_dir_name(const std::vector<std::pair<std::string, double>>& sweep) {
+  std::string name;
+  for (const auto& [path, value] : sweep) {
+    const auto dot = path.rfind('.');
+    name += (name.empty() ? "" : ",") + (dot == std::string::npos ? path : path.substr(dot + 1)) + "=" +
+            format_number(value);
+  }
+  return name;
+}
+
+// saddle run SPEC... [-o DIR] [--set PATH=VALUE ...] [--sweep PATH=FROM:TO:NUM ...]
+int cmd_run(const std::vector<std::string>& spec_paths, const std::string& out_flag,
+            const std::vector<std::string>& sets, const std::vector<std::string>& sweep_texts, int jobs,
+            bool quiet, const std::string& shard_text, std::ostream& out, std::ostream& err) {
+  // Everything is parsed and validated before any output directory is created.
+  std::size_t shard_k = 1, shard_n = 1;
+  if (!shard_text.empty()) {
+    char tail = 0;
+    if (std::sscanf(shard_text.c_str(), "%zu/%zu%c", &shard_k, &shard_n, &tail) != 2 || shard_n < 1 ||
+        shard_k < 1 || shard_k > shard_n)
+      throw InputError("cli.bad_shard", "--shard '" + shard_text + "'", "expected K/N with 1 <= K <= N, e.g. 2/8");
+  }
+  std::vector<Sweep> sweeps;
+  for (const auto& t : sweep_texts) sweeps.push_back(parse_sweep(t));
+  std::vector<std::vector<std::pair<std::string, double>>> combos(1);
+  for (const auto& sw : sweeps) {
+    std::vector<std::vector<std::pair<std::string, double>>> next;
+    for (const auto& c : combos)
+      for (double v : sw.values) {
+        auto c2 = c;
+        c2.emplace_back(sw.path, v);
+        next.push_back(c2);
+      }
+    combos = next;
+  }
+  std::vector<Job> job_list;
+  std::vector<std::string> bases;
+  for (const auto& path : spec_paths) {
+    nlohmann::json doc = load_json_file(path);
+    for (const auto& s : sets) apply_set(doc, s);
+    std::string base;
+    for (const auto& combo : combos) {
+      nlohmann::json d = doc;
+      std::vector<std::string> overrides = sets;
+      for (const auto& [p, v] : combo) {
+        const std::string assignment = p + "=" + format_number(v);
+        try {
+          apply_set(d, assignment);
+        } catch (const InputError& e) {
+          throw InputError(e.id(), "--sweep '" + p + "'", std::string(e.what()).substr(e.where().size() + 2));
+        }
+        overrides.push_back(assignment);
+      }
+      Job job{path, parse_spec(d, builtin_registry(), path), "", overrides, combo};
+      if (spec_paths.size() == 1 && !out_flag.empty()) base = out_flag;
+      else if (!out_flag.empty()) base = (std::filesystem::path(out_flag) / std::filesystem::path(path).stem()).string();
+      else base = !job.spec.output_dir.empty() ? job.spec.output_dir : default_output_dir(path);
+      job.dir = sweeps.empty() ? base : (std::filesystem::path(base) / sweep_dir_name(combo)).string();
+      if (job.spec.task == TaskType::kScan) preflight_scan(job.spec);
+      else if (shard_n > 1)
+        throw InputError("cli.bad_shard", "--shard '" + shard_text + "'",
+                         "only scan tasks can be sharded; " + path + " is a " + to_string(job.spec.task) + " task");
+      job_list.push_back(std::move(job));
+    }
+    bases.push_back(base);
+  }
+  for (std::size_t i = 0; i < job_list.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (job_list[i].dir == job_list[j].dir)
+        throw InputError("output.conflict", job_list[i].dir,
+                         "both " + job_list[j].source + " and " + job_list[i].source +
+                             " would write into this directory; expected distinct output.dir values or -o");
+  for (const auto& job : job_list) prepare_output_dir(job.dir);
+
+  const bool progress = !quiet && ::isatty(2);
+  std::vector<JobOutcome> outcomes(job_list.size());
+  if (job_list.size() == 1) {
+    outcomes[0] = execute(job_list[0], scan_options(jobs, progress, shard_k, shard_n), err);
+  } else {
+    std::atomic<std::size_t> next{0};
+    auto worker = [&] {
+      for (std::size_t i = next++; i < job_list.size(); i = next++)
+        outcomes[i] = execute(job_list[i], scan_options(1, false, shard_k, shard_n), err);
+    };
+    std::vector<std::thread> pool;
+    for (int j = 1; j < std::min<int>(jobs, static_cast<int>(job_list.size())); ++j) pool.emplace_back(worker);
+    worker();
+    for (auto& t : pool) t.join();
+  }
+  bool all = true;
+  for (const auto& o : outcomes) {
+    out << o.line << "\n";
+    all = all && o.converged;
+  }
+  if (!sweeps.empty()) {
+    // index table: one row per sweep value, per spec, in the base directory of that spec
+    for (std::size_t s = 0; s < spec_paths.size(); ++s) {
+      std::vector<std::string> cols;
+      for (const auto& sw : sweeps) cols.push_back(sw.path);
+      for (const char* c : {"dir", "status"}) cols.push_back(c);
+      std::vector<std::vector<std::string>> rows;
+      for (std::size_t i = 0; i < job_list.size(); ++i) {
+        if (job_list[i].source != spec_paths[s] || i / combos.size() != s) continue;
+        std::vector<std::string> row;
+        for (const auto& kv : job_list[i].sweep) row.push_back(format_number(kv.second));
+        row.push_back(sweep_dir_name(job_list[i].sweep));
+        row.push_back(outcomes[i].converged ? "converged" : "not_converged");
+        rows.push_back(row);
+      }
+      write_file_atomic(bases[s], "index.csv", csv_table(cols, rows));
+    }
+  }
+  return exit_code(all ? ExitCode::kSuccess : ExitCode::kNotConverged);
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw InputError("file.missing", path, "no such file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// saddle merge OUT PART...: joins the shards of one scan, in shard order.
+int cmd_merge(const std::string& out_dir, const std::vector<std::string>& parts, std::ostream& out) {
+  std::vector<nlohmann::json> summaries;
+  for (const auto& p : parts) {
+    const nlohmann::json s = load_json_file((std::filesystem::path(p) / "summary.json").string());
+    if (!s.contains("shard"))
+      throw InputError("merge.not_a_shard", p, "summary.json has no shard record; expected the output of `saddle run --shard K/N`");
+    summaries.push_back(s);
+  }
+  const std::size_t count = summaries[0]["shard"]["count"];
+  std::vector<int> order(count, -1);
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& s = summaries[i];
+    if (s["spec"] != summaries[0]["spec"])
+      throw InputError("merge.mismatch", parts[i], "comes from a different spec than " + parts[0]);
+    if (s["shard"]["count"].get<std::size_t>() != count)
+      throw InputError("merge.mismatch", parts[i], "is a part of " + s["shard"]["count"].dump() + ", not " + std::to_string(count));
+    const std::size_t k = s["shard"]["index"];
+    if (order[k - 1] >= 0)
+      throw InputError("merge.duplicate", parts[i], "shard " + std::to_string(k) + " is also in " + parts[order[k - 1]]);
+    order[k - 1] = static_cast<int>(i);
+  }
+  for (std::size_t k = 0; k < count; ++k)
+    if (order[k] < 0)
+      throw InputError("merge.missing", "merge", "shard " + std::to_string(k + 1) + "/" + std::to_string(count) + " is missing");
+  prepare_output_dir(out_dir);
+  nlohmann::json merged = summaries[static_cast<std::size_t>(order[0])];
+  merged.erase("shard");
+  long evals = 0, solves = 0, converged = 0, cold = 0, points = 0;
+  double secs = 0;
+  for (const char* table : {"scan.csv", "phases.csv"}) {
+    std::string text;
+    for (std::size_t k = 0; k < count; ++k) {
+      const std::string part = read_text((std::filesystem::path(parts[static_cast<std::size_t>(order[k])]) / table).string());
+      const auto nl = part.find('\n');
+      text += k == 0 ? part : part.substr(nl == std::string::npos ? part.size() : nl + 1);
+    }
+    write_file_atomic(out_dir, table, text);
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto& st = summaries[static_cast<std::size_t>(order[k])]["solver_statistics"];
+    evals += st["map_evaluations"].get<long>();
+    solves += st["branch_solves"].get<long>();
+    converged += st["converged"].get<long>();
+    cold += st["cold_restarts"].get<long>();
+    points += st["points"].get<long>();
+    secs += summaries[static_cast<std::size_t>(order[k])]["timing"]["solve_seconds"].get<double>();
+  }
+  merged["solver_statistics"] = {{"points", points}, {"branch_solves", solves}, {"converged", converged},
+                                 {"cold_restarts", cold}, {"map_evaluations", evals},
+                                 {"map_evaluations_per_point", points ? double(evals) / points : 0.0}};
+  merged["status"] = converged == solves ? "converged" : "not_converged";
+  merged["timing"] = {{"solve_seconds_summed_over_shards", secs}};
+  merged["merged_from"] = parts;
+  write_file_atomic(out_dir, "summary.json", merged.dump(2) + "\n");
+  out << "merged " << count << " shards, " << points << " points -> " << out_dir << "\n";
+  return exit_code(converged == solves ? ExitCode::kSuccess : ExitCode::kNotConverged);
 }
 
 }  // namespace
@@ -255,14 +508,28 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   app.set_version_flag("--version", std::string("saddle ") + saddle_version());
   app.require_subcommand(1);
 
-  std::string spec_path, out_dir, model_id;
-  std::vector<std::string> sets, assignments;
-  bool as_json = false;
+  std::string out_dir, model_id, shard;
+  std::vector<std::string> spec_paths, sets, assignments, sweeps, parts;
+  bool as_json = false, quiet = false;
+  int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
-  auto* run = app.add_subcommand("run", "run a spec file and write its tables and summary.json");
-  run->add_option("spec", spec_path, "spec file (JSON)")->required();
-  run->add_option("-o,--output", out_dir, "output directory (default: the spec's output.dir, else out/<spec name>)");
+  auto* run = app.add_subcommand("run", "run spec files, each into its own directory of tables and summary.json");
+  run->add_option("specs", spec_paths, "spec files (JSON)")->required();
+  run->add_option("-o,--output", out_dir,
+                  "output directory (one spec; default: the spec's output.dir, else out/<spec name>), or "
+                  "parent directory of one subdirectory per spec");
   run->add_option("--set", sets, "override a spec field, e.g. --set params.T=0.2 (repeatable)");
+  run->add_option("--sweep", sweeps,
+                  "run once per value of a spec field, PATH=FROM:TO:NUM, e.g. params.T=0.1:1:10 "
+                  "(repeatable: the Cartesian product)");
+  run->add_option("-j,--jobs", jobs, "parallel jobs: scan lines, or specs when several (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  run->add_flag("-q,--quiet", quiet, "no progress display");
+  run->add_option("--shard", shard, "run the K-th of N deterministic parts of a scan grid, K/N");
+
+  auto* merge = app.add_subcommand("merge", "join the shard directories of one scan into one result");
+  merge->add_option("output", out_dir, "output directory")->required();
+  merge->add_option("parts", parts, "shard directories (any order)")->required();
 
   auto* solve = app.add_subcommand("solve", "solve one parameter point from the model's default branches");
   solve->add_option("model", model_id, "model id (see `saddle models`)")->required();
@@ -293,7 +560,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   }
 
   try {
-    if (*run) return cmd_run(spec_path, out_dir, sets, out);
+    if (*run) return cmd_run(spec_paths, out_dir, sets, sweeps, jobs, quiet, shard, out, err);
+    if (*merge) return cmd_merge(out_dir, parts, out);
     if (*solve) return cmd_solve(model_id, assignments, as_json, sets, out);
     if (*models) return cmd_models(out);
     if (*describe) return cmd_describe(model_id, out);

@@ -21,6 +21,54 @@ bool same_solution(const Eigen::VectorXd& a, const Eigen::VectorXd& b, double to
 }
 }  // namespace
 
+SolutionRecord solve_start(const FixedPointModel& model, const Point& point,
+                           const FixedPointProblem& problem, const std::string& name,
+                           const Eigen::VectorXd& x0, const SolverSettings& settings,
+                           bool with_spectral_radius) {
+  SolutionRecord rec;
+  rec.branch = name;
+  rec.x = x0;
+  problem.project(rec.x);
+  rec.summary = solve_fixed_point(settings, problem, rec.x);
+  rec.inadmissible = model.inadmissible(rec.x, point);
+  rec.observables = model.observable_values(rec.x, point);
+  rec.free_energy = model.free_energy(rec.x, point);
+  rec.phase = model.phase(rec.x, point);
+  if (with_spectral_radius) {
+    int evals = 0;
+    rec.spectral_radius =
+        spectral_radius(problem, rec.x, settings.newton.jacobian, settings.newton.fd_step, &evals);
+  }
+  return rec;
+}
+
+void classify_solutions(const FixedPointModel& model, std::vector<SolutionRecord>& out, double tol) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i].same_as.clear();
+    out[i].selected = false;
+    if (!out[i].converged()) continue;
+    for (std::size_t j = 0; j < i; ++j) {
+      if (out[j].converged() && out[j].same_as.empty() && same_solution(out[i].x, out[j].x, tol)) {
+        out[i].same_as = out[j].branch;
+        break;
+      }
+    }
+  }
+  const Objective objective = model.objective();
+  if (objective == Objective::kNone) return;
+  int best = -1;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (!out[i].converged() || !out[i].free_energy || !out[i].same_as.empty()) continue;
+    if (best >= 0) {
+      const double fi = *out[i].free_energy, fb = *out[static_cast<std::size_t>(best)].free_energy;
+      const bool better = objective == Objective::kMaximiseFreeEntropy ? fi > fb : fi < fb;
+      if (!better) continue;
+    }
+    best = static_cast<int>(i);
+  }
+  if (best >= 0) out[static_cast<std::size_t>(best)].selected = true;
+}
+
 std::vector<SolutionRecord> solve_point(const FixedPointModel& model, const Point& point,
                                         const std::vector<InitialPoint>& starts,
                                         const SolverSettings& settings) {
@@ -30,44 +78,9 @@ std::vector<SolutionRecord> solve_point(const FixedPointModel& model, const Poin
   const FixedPointProblem problem = make_problem(model, point);
   std::vector<SolutionRecord> out;
   out.reserve(todo.size());
-  for (const auto& start : todo) {
-    SolutionRecord rec;
-    rec.branch = start.name;
-    rec.x = start.x0;
-    problem.project(rec.x);
-    rec.summary = solve_fixed_point(settings, problem, rec.x);
-    rec.inadmissible = model.inadmissible(rec.x, point);
-    rec.observables = model.observable_values(rec.x, point);
-    rec.free_energy = model.free_energy(rec.x, point);
-    rec.phase = model.phase(rec.x, point);
-    int evals = 0;
-    rec.spectral_radius = spectral_radius(problem, rec.x, settings.newton.jacobian,
-                                          settings.newton.fd_step, &evals);
-    out.push_back(std::move(rec));
-  }
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (!out[i].converged()) continue;
-    for (std::size_t j = 0; j < i; ++j) {
-      if (out[j].converged() && out[j].same_as.empty() &&
-          same_solution(out[i].x, out[j].x, settings.tol)) {
-        out[i].same_as = out[j].branch;
-        break;
-      }
-    }
-  }
-  const Objective objective = model.objective();
-  int best = -1;
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    if (!out[i].converged() || !out[i].free_energy || !out[i].same_as.empty()) continue;
-    if (best < 0) {
-      best = static_cast<int>(i);
-      continue;
-    }
-    const double fi = *out[i].free_energy, fb = *out[static_cast<std::size_t>(best)].free_energy;
-    const bool better = objective == Objective::kMaximiseFreeEntropy ? fi > fb : fi < fb;
-    if (better) best = static_cast<int>(i);
-  }
-  if (best >= 0 && objective != Objective::kNone) out[static_cast<std::size_t>(best)].selected = true;
+  for (const auto& start : todo)
+    out.push_back(solve_start(model, point, problem, start.name, start.x0, settings, true));
+  classify_solutions(model, out, settings.tol);
   return out;
 }
 

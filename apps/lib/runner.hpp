@@ -30,6 +30,18 @@ struct SolutionRecord {
   std::string status() const;
 };
 
+// Solves one start at `point`. The spectral radius of dF/dx costs 2n map evaluations and is
+// computed only when asked for (it is left at 0 otherwise).
+SolutionRecord solve_start(const FixedPointModel& model, const Point& point,
+                           const FixedPointProblem& problem, const std::string& name,
+                           const Eigen::VectorXd& x0, const SolverSettings& settings,
+                           bool with_spectral_radius);
+
+// Marks starts that converged onto an earlier start's solution (same_as) and the selected branch
+// (lowest free energy, or highest free entropy, among converged distinct solutions).
+void classify_solutions(const FixedPointModel& model, std::vector<SolutionRecord>& records,
+                        double tol);
+
 // Solves from every start (the model's default branches when `starts` is empty), then marks
 // duplicates and the selected branch.
 std::vector<SolutionRecord> solve_point(const FixedPointModel& model, const Point& point,

@@ -347,6 +347,135 @@ json solver_settings_to_json(const SolverSettings& s) {
               {"min_step", s.newton.min_step}};
 }
 
+std::size_t ScanTask::line_count() const {
+  std::size_t n = 1;
+  for (std::size_t i = 0; i < axes.size(); ++i)
+    if (static_cast<int>(i) != along) n *= axes[i].values.size();
+  return n;
+}
+
+std::size_t ScanTask::point_count() const {
+  return axes.empty() ? 0 : line_count() * axes[static_cast<std::size_t>(along)].values.size();
+}
+
+namespace {
+
+GridAxis parse_axis(const json& v, const ParameterInfo& info, int index, const std::string& source,
+                    const std::string& path) {
+  GridAxis axis;
+  axis.name = info.name;
+  axis.param_index = index;
+  require_object(v, source, path);
+  if (v.contains("values")) {
+    check_keys(v, {"values"}, source, path);
+    const json& values = v["values"];
+    if (!values.is_array() || values.empty())
+      throw InputError("spec.wrong_type", where_of(source, path + "/values"),
+                       "expected a non-empty array of numbers, got " + describe_value(values));
+    for (std::size_t i = 0; i < values.size(); ++i)
+      axis.values.push_back(require_number(values[i], source, path + "/values/" + std::to_string(i)));
+  } else {
+    check_keys(v, {"from", "to", "num", "spacing"}, source, path);
+    for (const char* key : {"from", "to", "num"})
+      if (!v.contains(key))
+        throw InputError("spec.missing_key", where_of(source, path),
+                         std::string("missing key '") + key +
+                             "'; expected {\"from\": A, \"to\": B, \"num\": N} or {\"values\": [...]}");
+    const double from = require_number(v["from"], source, path + "/from");
+    const double to = require_number(v["to"], source, path + "/to");
+    const int num = require_int(v["num"], source, path + "/num");
+    if (num < 1 || num > 10000000)
+      throw InputError("spec.bad_value", where_of(source, path + "/num"),
+                       "num = " + std::to_string(num) + " is out of range; expected 1 <= num <= 10000000");
+    if (num == 1 && from != to)
+      throw InputError("spec.bad_value", where_of(source, path + "/num"),
+                       "num = 1 needs from == to; expected num >= 2 for a range");
+    const std::string spacing = v.contains("spacing") ? require_string(v["spacing"], source, path + "/spacing") : "linear";
+    if (spacing != "linear" && spacing != "log")
+      throw InputError("spec.bad_value", where_of(source, path + "/spacing"),
+                       "'" + spacing + "' is not a spacing" + did_you_mean(spacing, {"linear", "log"}) +
+                           "; expected linear or log");
+    if (spacing == "log" && !(from > 0 && to > 0))
+      throw InputError("spec.bad_value", where_of(source, path + "/spacing"),
+                       "log spacing needs from > 0 and to > 0, got from = " + format_number(from) +
+                           ", to = " + format_number(to));
+    for (int i = 0; i < num; ++i) {
+      const double t = num == 1 ? 0.0 : static_cast<double>(i) / (num - 1);
+      double x = spacing == "log" ? std::exp(std::log(from) + t * (std::log(to) - std::log(from)))
+                                  : from + t * (to - from);
+      if (i == num - 1) x = to;  // land exactly on the end point
+      if (i == 0) x = from;
+      axis.values.push_back(x);
+    }
+  }
+  for (std::size_t i = 0; i < axis.values.size(); ++i)
+    if (!info.contains(axis.values[i]))
+      throw InputError("param.out_of_range", where_of(source, path),
+                       "grid value " + format_number(axis.values[i]) + " is out of range; expected " +
+                           info.range_text());
+  return axis;
+}
+
+}  // namespace
+
+ScanTask parse_scan_task(const json& task, const FixedPointModel& model, const Point& point,
+                         const std::string& source) {
+  check_keys(task, {"type", "grid", "along", "branches"}, source, "/task");
+  if (!task.contains("grid"))
+    throw InputError("spec.missing_key", where_of(source, "/task"),
+                     "missing key 'grid'; expected {\"grid\": {\"PARAM\": {\"from\": A, \"to\": B, \"num\": N}}}");
+  const json& grid = require_object(task["grid"], source, "/task/grid");
+  if (grid.empty())
+    throw InputError("spec.bad_value", where_of(source, "/task/grid"),
+                     "empty grid; expected at least one parameter axis");
+  ScanTask scan;
+  const auto infos = model.parameters();
+  for (auto it = grid.begin(); it != grid.end(); ++it)
+    if (model.parameter_index(it.key()) < 0)
+      throw InputError("param.unknown", where_of(source, "/task/grid/" + it.key()),
+                       "unknown parameter '" + it.key() + "' of model " + model.id() +
+                           did_you_mean(it.key(), model.parameter_names()) + "; parameters: " +
+                           join(model.parameter_names()));
+  for (std::size_t i = 0; i < infos.size(); ++i)  // model parameter order, not JSON key order
+    if (grid.contains(infos[i].name))
+      scan.axes.push_back(parse_axis(grid[infos[i].name], infos[i], static_cast<int>(i), source,
+                                     "/task/grid/" + infos[i].name));
+  if (task.contains("along")) {
+    const std::string along = require_string(task["along"], source, "/task/along");
+    std::vector<std::string> names;
+    for (const auto& a : scan.axes) names.push_back(a.name);
+    const auto it = std::find(names.begin(), names.end(), along);
+    if (it == names.end())
+      throw InputError("spec.bad_value", where_of(source, "/task/along"),
+                       "'" + along + "' is not a grid axis" + did_you_mean(along, names) +
+                           "; expected one of " + join(names));
+    scan.along = static_cast<int>(it - names.begin());
+  }
+  if (task.contains("branches")) {
+    const json& b = task["branches"];
+    if (!b.is_array() || b.empty())
+      throw InputError("spec.wrong_type", where_of(source, "/task/branches"),
+                       "expected a non-empty array of branch names, got " + describe_value(b));
+    for (std::size_t i = 0; i < b.size(); ++i) {
+      const std::string name = require_string(b[i], source, "/task/branches/" + std::to_string(i));
+      scan.branches.push_back(name);
+    }
+  }
+  if (scan.point_count() > 100000000)
+    throw InputError("spec.bad_value", where_of(source, "/task/grid"),
+                     "the grid has " + std::to_string(scan.point_count()) +
+                         " points; expected at most 1e8");
+  return scan;
+}
+
+json scan_task_to_json(const ScanTask& scan) {
+  json grid = json::object();
+  for (const auto& a : scan.axes) grid[a.name] = json{{"values", a.values}};
+  json out{{"type", "scan"}, {"grid", grid}, {"along", scan.axes[static_cast<std::size_t>(scan.along)].name}};
+  if (!scan.branches.empty()) out["branches"] = scan.branches;
+  return out;
+}
+
 Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::string& source) {
   Spec spec;
   spec.source = source;
@@ -383,12 +512,18 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
     throw InputError("task.unknown_type", where_of(source, "/task/type"),
                      "unknown task type '" + type + "'" + did_you_mean(type, types) +
                          "; expected one of " + join(types));
-  if (type != "solve")
+  spec.task_json = task;
+  if (type == "solve") {
+    spec.task = TaskType::kSolve;
+    check_keys(task, {"type"}, source, "/task");
+  } else if (type == "scan") {
+    spec.task = TaskType::kScan;
+    spec.scan = parse_scan_task(task, model, spec.point, source);
+  } else {
     throw InputError("task.unsupported", where_of(source, "/task/type"),
                      "task type '" + type + "' is not available in saddle " + saddle_version() +
-                         "; supported: solve");
-  spec.task = TaskType::kSolve;
-  check_keys(task, {"type"}, source, "/task");
+                         "; supported: solve, scan");
+  }
 
   // init
   if (doc.contains("init")) {
@@ -457,7 +592,7 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   resolved["model"] = model.id();
   resolved["params"] = params_to_json(model, spec.point);
   resolved["options"] = options_to_json(model, spec.point);
-  resolved["task"] = json{{"type", to_string(spec.task)}};
+  resolved["task"] = spec.task == TaskType::kScan ? scan_task_to_json(spec.scan) : json{{"type", "solve"}};
   if (doc.contains("init")) resolved["init"] = doc["init"];
   resolved["solver"] = solver_settings_to_json(spec.solver);
   if (!spec.output_dir.empty()) resolved["output"] = json{{"dir", spec.output_dir}};

@@ -31,11 +31,33 @@ struct InitialPoint {
   Eigen::VectorXd x0;
 };
 
+// One axis of a scan grid: a model parameter and its values, in order.
+struct GridAxis {
+  std::string name;
+  int param_index = -1;
+  std::vector<double> values;
+};
+
+// task "scan": {"grid": {"alpha": {"from": 0, "to": 0.2, "num": 201, "spacing": "linear"},
+//                        "T": {"values": [0.1, 0.5]}}, "along": "alpha",
+//               "branches": ["retrieval", "spin_glass"]}
+// Axes are kept in the model's parameter order; "along" (default: the first axis) is solved as
+// a continuation with warm starts, the other axes enumerate independent lines.
+struct ScanTask {
+  std::vector<GridAxis> axes;
+  int along = 0;                      // index into axes
+  std::vector<std::string> branches;  // seed names to follow; empty: every default branch
+  std::size_t line_count() const;     // product of the sizes of the non-along axes
+  std::size_t point_count() const;
+};
+
 struct Spec {
   std::string source;  // file name (or "command line"), used in messages and outputs
   const FixedPointModel* model = nullptr;
   Point point;
   TaskType task = TaskType::kSolve;
+  ScanTask scan;                   // task "scan"
+  nlohmann::json task_json;        // the task object as given (validated for its type)
   std::vector<InitialPoint> init;  // empty: the model's default branches
   SolverSettings solver;
   std::string output_dir;          // "" when the spec names none
@@ -66,6 +88,11 @@ nlohmann::json solver_settings_to_json(const SolverSettings& settings);
 Point resolve_point(const FixedPointModel& model, const nlohmann::json& params,
                     const nlohmann::json& options, const std::string& source,
                     const std::string& params_path, const std::string& options_path);
+
+// Parses and validates a "scan" task object (JSON paths under /task in messages).
+ScanTask parse_scan_task(const nlohmann::json& task, const FixedPointModel& model, const Point& point,
+                         const std::string& source);
+nlohmann::json scan_task_to_json(const ScanTask& scan);
 
 // {name: value} views of a point, for outputs.
 nlohmann::json params_to_json(const FixedPointModel& model, const Point& point);
