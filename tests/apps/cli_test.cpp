@@ -136,13 +136,24 @@ TEST_CASE("cli: run writes solutions.csv and summary.json") {
   for (const auto& e : fs::directory_iterator(out)) CHECK(e.path().filename().string()[0] != '.');
 }
 
-TEST_CASE("cli: every shipped example spec runs and converges") {
+TEST_CASE("cli: every shipped example spec runs") {
   for (const auto& e : fs::directory_iterator(fs::path(SADDLE_SOURCE_DIR) / "data" / "specs")) {
     if (e.path().extension() != ".json") continue;
     Scratch s("example");
-    const CliResult r = cli({"run", e.path().string(), "-o", s.path("out")});
+    const json spec = json::parse(std::ifstream(e.path()));
+    std::vector<std::string> args = {"run", e.path().string(), "-o", s.path("out"), "-q"};
+    const bool scan = spec["task"]["type"] == "scan";
+    if (scan)  // the shipped grids are benchmark-sized; a coarse version of each runs here
+      for (auto it = spec["task"]["grid"].begin(); it != spec["task"]["grid"].end(); ++it)
+        if (it.value().contains("num"))
+          args.insert(args.end(), {"--set", "task.grid." + it.key() + ".num=7"});
+    const CliResult r = cli(args);
     const std::string context = e.path().string() + "\n" + r.out + r.err;
-    CHECK_MESSAGE(r.code == 0, context);
+    // A scan may cross the end of a branch (exit 1, marked in its tables); a point solve must
+    // converge everywhere.
+    if (scan) CHECK_MESSAGE((r.code == 0 || r.code == 1), context);
+    else CHECK_MESSAGE(r.code == 0, context);
+    CHECK(fs::exists(fs::path(s.path("out")) / "summary.json"));
   }
 }
 
