@@ -11,6 +11,7 @@ PACKAGES=(
   nlohmann-json3-dev        # nlohmann/json: specs and outputs
   libcli11-dev              # CLI11: the command line
   doctest-dev               # doctest: the test suite
+  gnuplot-nox               # gnuplot: `saddle plot` (PNG and SVG)
 )
 
 missing=()

@@ -13,6 +13,8 @@
 #include <thread>
 #include <unistd.h>
 
+#include "phase.hpp"
+#include "plot.hpp"
 #include "scan.hpp"
 
 #include "output.hpp"
@@ -261,7 +263,40 @@ JobOutcome execute(const Job& job, const ScanOptions& scan_opts, std::ostream& p
   if (!job.overrides.empty()) summary["overrides"] = job.overrides;
   JobOutcome outcome;
   std::ostringstream line;
-  if (spec.task == TaskType::kScan) {
+  if (spec.task == TaskType::kPhaseDiagram) {
+    const auto results = run_phase_diagram(spec, scan_opts.jobs);
+    nlohmann::json boundaries = nlohmann::json::array();
+    nlohmann::json tables = nlohmann::json::array();
+    long evals = 0;
+    int found = 0;
+    for (const auto& b : results) {
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& r : b.rows) {
+        std::vector<std::string> cells;
+        for (double v : r) cells.push_back(format_number(v));
+        rows.push_back(cells);
+      }
+      const std::string table = "boundary_" + b.name + ".csv";
+      write_file_atomic(job.dir, table, csv_table(b.columns, rows));
+      tables.push_back(table);
+      boundaries.push_back({{"name", b.name}, {"kind", to_string(b.kind)}, {"found", b.found},
+                            {"points", b.rows.size()}, {"start", b.start}, {"message", b.message},
+                            {"table", table}, {"map_evaluations", b.map_evaluations}, {"seconds", b.seconds}});
+      evals += b.map_evaluations;
+      found += b.found ? 1 : 0;
+    }
+    outcome.converged = found == static_cast<int>(results.size());
+    summary["tables"] = tables;
+    summary["boundaries"] = boundaries;
+    summary["status"] = outcome.converged ? "converged" : "not_converged";
+    summary["solver_statistics"] = {{"boundaries", results.size()}, {"found", found}, {"map_evaluations", evals}};
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    summary["timing"] = {{"total_seconds", secs}, {"jobs", scan_opts.jobs}};
+    line << job.source << ": " << spec.model->id() << " phase_diagram, " << found << "/" << results.size()
+         << " boundaries traced, " << std::fixed << std::setprecision(3) << secs << " s -> " << job.dir;
+    for (const auto& b : results)
+      if (!b.found) line << "\n  boundary " << b.name << ": " << b.message;
+  } else if (spec.task == TaskType::kScan) {
     const ScanResult r = run_scan(spec, scan_opts, progress);
     write_file_atomic(job.dir, "scan.csv", scan_table_csv(spec, r));
     write_file_atomic(job.dir, "phases.csv", phases_table_csv(spec, r));
@@ -378,7 +413,8 @@ int cmd_run(const std::vector<std::string>& spec_paths, const std::string& out_f
       else base = !job.spec.output_dir.empty() ? job.spec.output_dir : default_output_dir(path);
       job.dir = sweeps.empty() ? base : (std::filesystem::path(base) / sweep_dir_name(combo)).string();
       if (job.spec.task == TaskType::kScan) preflight_scan(job.spec);
-      else if (shard_n > 1)
+      if (job.spec.task == TaskType::kPhaseDiagram) preflight_phase(job.spec);
+      if (job.spec.task != TaskType::kScan && shard_n > 1)
         throw InputError("cli.bad_shard", "--shard '" + shard_text + "'",
                          "only scan tasks can be sharded; " + path + " is a " + to_string(job.spec.task) + " task");
       job_list.push_back(std::move(job));
@@ -537,6 +573,11 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   solve->add_flag("--json", as_json, "print one JSON object instead of a table");
   solve->add_option("--set", sets, "solver override, e.g. --set solver.tol=1e-10 (repeatable)");
 
+  std::string plot_dir, plot_column;
+  auto* plot = app.add_subcommand("plot", "draw a result directory to DIR/plot.png and DIR/plot.svg (gnuplot)");
+  plot->add_option("dir", plot_dir, "result directory of `saddle run`")->required();
+  plot->add_option("--z", plot_column, "column of phases.csv to colour a scan by (default: the first order parameter)");
+
   auto* models = app.add_subcommand("models", "list the models");
   auto* describe = app.add_subcommand("describe", "parameters, order parameters, branches and references of a model");
   describe->add_option("model", model_id, "model id")->required();
@@ -562,12 +603,19 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   try {
     if (*run) return cmd_run(spec_paths, out_dir, sets, sweeps, jobs, quiet, shard, out, err);
     if (*merge) return cmd_merge(out_dir, parts, out);
+    if (*plot) {
+      plot_result(plot_dir, plot_column, out);
+      return 0;
+    }
     if (*solve) return cmd_solve(model_id, assignments, as_json, sets, out);
     if (*models) return cmd_models(out);
     if (*describe) return cmd_describe(model_id, out);
   } catch (const InputError& e) {
     err << "saddle: error: " << e.what() << "\n";
     return exit_code(ExitCode::kBadInput);
+  } catch (const std::exception& e) {
+    err << "saddle: internal error: " << e.what() << "\n";
+    return exit_code(ExitCode::kInternalError);
   }
   return exit_code(ExitCode::kBadInput);
 }

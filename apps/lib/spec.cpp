@@ -476,6 +476,167 @@ json scan_task_to_json(const ScanTask& scan) {
   return out;
 }
 
+std::string to_string(BoundaryKind k) {
+  switch (k) {
+    case BoundaryKind::kInstability: return "instability";
+    case BoundaryKind::kCritical: return "critical";
+    case BoundaryKind::kFold: return "fold";
+    case BoundaryKind::kFirstOrder: return "first_order";
+  }
+  return "instability";
+}
+
+PhaseTask parse_phase_task(const json& task, const FixedPointModel& model, const std::string& source) {
+  check_keys(task, {"type", "x", "y", "range", "boundaries", "step", "tol"}, source, "/task");
+  PhaseTask pt;
+  const auto names = model.parameter_names();
+  const auto infos = model.parameters();
+  auto axis = [&](const char* key) {
+    if (!task.contains(key))
+      throw InputError("spec.missing_key", where_of(source, "/task"),
+                       std::string("missing key '") + key + "'; expected the name of a parameter");
+    const std::string name = require_string(task[key], source, std::string("/task/") + key);
+    const int i = model.parameter_index(name);
+    if (i < 0)
+      throw InputError("param.unknown", where_of(source, std::string("/task/") + key),
+                       "unknown parameter '" + name + "' of model " + model.id() + did_you_mean(name, names) +
+                           "; parameters: " + join(names));
+    return i;
+  };
+  pt.x_index = axis("x");
+  pt.y_index = axis("y");
+  if (pt.x_index == pt.y_index)
+    throw InputError("spec.bad_value", where_of(source, "/task/y"), "x and y must be different parameters");
+  if (!task.contains("range"))
+    throw InputError("spec.missing_key", where_of(source, "/task"),
+                     "missing key 'range'; expected {\"" + names[pt.x_index] + "\": [min, max], \"" +
+                         names[pt.y_index] + "\": [min, max]}");
+  const json& range = require_object(task["range"], source, "/task/range");
+  check_keys(range, {names[pt.x_index], names[pt.y_index]}, source, "/task/range");
+  auto interval = [&](int index, double& lo, double& hi) {
+    const std::string& n = names[index];
+    const std::string path = "/task/range/" + n;
+    if (!range.contains(n))
+      throw InputError("spec.missing_key", where_of(source, "/task/range"), "missing key '" + n + "'; expected [min, max]");
+    const json& v = range[n];
+    if (!v.is_array() || v.size() != 2)
+      throw InputError("spec.wrong_type", where_of(source, path), "expected [min, max], got " + describe_value(v));
+    lo = require_number(v[0], source, path + "/0");
+    hi = require_number(v[1], source, path + "/1");
+    if (!(lo < hi))
+      throw InputError("spec.bad_value", where_of(source, path), "expected min < max, got [" + format_number(lo) + ", " + format_number(hi) + "]");
+    for (double b : {lo, hi})
+      if (!infos[index].contains(b))
+        throw InputError("param.out_of_range", where_of(source, path),
+                         "value " + format_number(b) + " is out of range; expected " + infos[index].range_text());
+  };
+  interval(pt.x_index, pt.x_min, pt.x_max);
+  interval(pt.y_index, pt.y_min, pt.y_max);
+  if (task.contains("step")) {
+    pt.step = require_number(task["step"], source, "/task/step");
+    if (!(pt.step > 0 && pt.step <= 0.2))
+      throw InputError("spec.bad_value", where_of(source, "/task/step"),
+                       "step = " + format_number(pt.step) + " is out of range; expected 0 < step <= 0.2 (a fraction of the plot)");
+  }
+  if (task.contains("tol")) {
+    pt.tol = require_number(task["tol"], source, "/task/tol");
+    if (!(pt.tol > 0 && pt.tol < 1e-3))
+      throw InputError("spec.bad_value", where_of(source, "/task/tol"),
+                       "tol = " + format_number(pt.tol) + " is out of range; expected 0 < tol < 1e-3");
+  }
+  if (!task.contains("boundaries"))
+    throw InputError("spec.missing_key", where_of(source, "/task"), "missing key 'boundaries'; expected a list of boundaries");
+  const json& bs = task["boundaries"];
+  if (!bs.is_array() || bs.empty())
+    throw InputError("spec.wrong_type", where_of(source, "/task/boundaries"),
+                     "expected a non-empty array of boundaries, got " + describe_value(bs));
+  static const std::vector<std::string> kinds = {"instability", "critical", "fold", "first_order"};
+  for (std::size_t i = 0; i < bs.size(); ++i) {
+    const std::string base = "/task/boundaries/" + std::to_string(i);
+    const json& b = require_object(bs[i], source, base);
+    check_keys(b, {"name", "kind", "branch", "branches", "observable", "start", "samples"}, source, base);
+    BoundarySpec bd;
+    for (const char* key : {"name", "kind", "start"})
+      if (!b.contains(key))
+        throw InputError("spec.missing_key", where_of(source, base), std::string("missing key '") + key + "'");
+    bd.name = require_string(b["name"], source, base + "/name");
+    if (bd.name.empty() || bd.name.find_first_of("/\\ ") != std::string::npos)
+      throw InputError("spec.bad_value", where_of(source, base + "/name"),
+                       "'" + bd.name + "' cannot name a table; expected letters, digits, _ or -");
+    for (const auto& other : pt.boundaries)
+      if (other.name == bd.name)
+        throw InputError("spec.bad_value", where_of(source, base + "/name"), "boundary name '" + bd.name + "' is used twice");
+    const std::string kind = require_string(b["kind"], source, base + "/kind");
+    const auto k = std::find(kinds.begin(), kinds.end(), kind);
+    if (k == kinds.end())
+      throw InputError("spec.bad_value", where_of(source, base + "/kind"),
+                       "'" + kind + "' is not a boundary kind" + did_you_mean(kind, kinds) + "; expected one of " + join(kinds));
+    bd.kind = static_cast<BoundaryKind>(k - kinds.begin());
+    if (bd.kind == BoundaryKind::kFirstOrder) {
+      if (!b.contains("branches") || !b["branches"].is_array() || b["branches"].size() != 2)
+        throw InputError("spec.missing_key", where_of(source, base),
+                         "a first_order boundary needs \"branches\": [A, B], the two branches whose free energies cross");
+      for (int j = 0; j < 2; ++j) bd.branches.push_back(require_string(b["branches"][j], source, base + "/branches/" + std::to_string(j)));
+      if (model.objective() == Objective::kNone)
+        throw InputError("spec.bad_value", where_of(source, base + "/kind"),
+                         "model " + model.id() + " has no free energy; first_order boundaries need one");
+    } else {
+      if (!b.contains("branch"))
+        throw InputError("spec.missing_key", where_of(source, base), "missing key 'branch'; expected the branch the boundary lies on");
+      bd.branches.push_back(require_string(b["branch"], source, base + "/branch"));
+    }
+    if (bd.kind == BoundaryKind::kCritical) {
+      const auto obs = model.observable_names();
+      if (!b.contains("observable"))
+        throw InputError("spec.missing_key", where_of(source, base),
+                         "a critical boundary needs \"observable\": one of " + join(obs));
+      const std::string o = require_string(b["observable"], source, base + "/observable");
+      const auto it = std::find(obs.begin(), obs.end(), o);
+      if (it == obs.end())
+        throw InputError("spec.bad_value", where_of(source, base + "/observable"),
+                         "'" + o + "' is not an observable of " + model.id() + did_you_mean(o, obs) + "; expected one of " + join(obs));
+      bd.observable = static_cast<int>(it - obs.begin());
+    }
+    if (b.contains("samples")) {
+      bd.samples = require_int(b["samples"], source, base + "/samples");
+      if (bd.samples < 2 || bd.samples > 100000)
+        throw InputError("spec.bad_value", where_of(source, base + "/samples"),
+                         "samples = " + std::to_string(bd.samples) + " is out of range; expected 2 <= samples <= 100000");
+    }
+    const json& st = require_object(b["start"], source, base + "/start");
+    check_keys(st, {names[pt.x_index], names[pt.y_index]}, source, base + "/start");
+    const std::string sx = names[pt.x_index], sy = names[pt.y_index];
+    const std::string start_help = "expected one axis fixed and a bracket on the other, e.g. {\"" + sx + "\": 0.05, \"" + sy + "\": [1, 2]}";
+    if (!st.contains(sx) || !st.contains(sy))
+      throw InputError("spec.bad_value", where_of(source, base + "/start"), start_help);
+    const bool x_fixed = st[sx].is_number(), y_fixed = st[sy].is_number();
+    if (x_fixed == y_fixed)
+      throw InputError("spec.bad_value", where_of(source, base + "/start"), start_help);
+    bd.fixed_axis = x_fixed ? 0 : 1;
+    const std::string fixed_name = x_fixed ? sx : sy, free_name = x_fixed ? sy : sx;
+    bd.fixed_value = require_number(st[fixed_name], source, base + "/start/" + fixed_name);
+    const json& br = st[free_name];
+    if (!br.is_array() || br.size() != 2)
+      throw InputError("spec.wrong_type", where_of(source, base + "/start/" + free_name),
+                       "expected a bracket [from, to], got " + describe_value(br));
+    bd.bracket_from = require_number(br[0], source, base + "/start/" + free_name + "/0");
+    bd.bracket_to = require_number(br[1], source, base + "/start/" + free_name + "/1");
+    const double lo_f = x_fixed ? pt.x_min : pt.y_min, hi_f = x_fixed ? pt.x_max : pt.y_max;
+    const double lo_b = x_fixed ? pt.y_min : pt.x_min, hi_b = x_fixed ? pt.y_max : pt.x_max;
+    if (bd.fixed_value < lo_f || bd.fixed_value > hi_f)
+      throw InputError("spec.bad_value", where_of(source, base + "/start/" + fixed_name),
+                       "value " + format_number(bd.fixed_value) + " is outside the range [" + format_number(lo_f) + ", " + format_number(hi_f) + "]");
+    for (double v : {bd.bracket_from, bd.bracket_to})
+      if (v < lo_b || v > hi_b)
+        throw InputError("spec.bad_value", where_of(source, base + "/start/" + free_name),
+                         "bracket end " + format_number(v) + " is outside the range [" + format_number(lo_b) + ", " + format_number(hi_b) + "]");
+    if (bd.bracket_from == bd.bracket_to)
+      throw InputError("spec.bad_value", where_of(source, base + "/start/" + free_name), "empty bracket; expected [from, to] with from != to");
+    pt.boundaries.push_back(bd);
+  }
+  return pt;
+}
+
 Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::string& source) {
   Spec spec;
   spec.source = source;
@@ -519,10 +680,13 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   } else if (type == "scan") {
     spec.task = TaskType::kScan;
     spec.scan = parse_scan_task(task, model, spec.point, source);
+  } else if (type == "phase_diagram") {
+    spec.task = TaskType::kPhaseDiagram;
+    spec.phase = parse_phase_task(task, model, source);
   } else {
     throw InputError("task.unsupported", where_of(source, "/task/type"),
                      "task type '" + type + "' is not available in saddle " + saddle_version() +
-                         "; supported: solve, scan");
+                         "; supported: solve, scan, phase_diagram");
   }
 
   // init
@@ -592,7 +756,9 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   resolved["model"] = model.id();
   resolved["params"] = params_to_json(model, spec.point);
   resolved["options"] = options_to_json(model, spec.point);
-  resolved["task"] = spec.task == TaskType::kScan ? scan_task_to_json(spec.scan) : json{{"type", "solve"}};
+  resolved["task"] = spec.task == TaskType::kScan ? scan_task_to_json(spec.scan)
+                     : spec.task == TaskType::kSolve ? json{{"type", "solve"}}
+                                                     : spec.task_json;
   if (doc.contains("init")) resolved["init"] = doc["init"];
   resolved["solver"] = solver_settings_to_json(spec.solver);
   if (!spec.output_dir.empty()) resolved["output"] = json{{"dir", spec.output_dir}};

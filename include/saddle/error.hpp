@@ -9,7 +9,8 @@
 namespace saddle {
 
 // Exit codes of the `saddle` program.
-enum class ExitCode : int { kSuccess = 0, kNotConverged = 1, kBadInput = 2 };
+// kInternalError: a failure inside saddle or a tool it runs (gnuplot), not the user's input.
+enum class ExitCode : int { kSuccess = 0, kNotConverged = 1, kBadInput = 2, kInternalError = 3 };
 
 // Bad input: a spec, a flag, a file or a parameter out of range. `id` is stable
 // ("spec.unknown_key", "param.out_of_range", ...) so that scripts and tests can match on it;

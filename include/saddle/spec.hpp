@@ -51,12 +51,44 @@ struct ScanTask {
   std::size_t point_count() const;
 };
 
+// task "phase_diagram": boundary curves in the plane of two parameters x and y.
+//   {"type": "phase_diagram", "x": "alpha", "y": "T", "range": {"alpha": [0.001, 0.2], "T": [0, 1.6]},
+//    "step": 0.01, "tol": 1e-9,
+//    "boundaries": [{"name": "T_g", "kind": "instability", "branch": "paramagnet",
+//                    "start": {"alpha": 0.05, "T": [1.05, 2]}}, ...]}
+// kinds: "instability" (det(dF/dx - I) = 0 on a branch), "critical" (a model observable = 0 on a
+// branch, e.g. lambda_AT), "fold" (where a branch ends), "first_order" (two branches with equal
+// free energy). "start" fixes one axis and gives a bracket [a, b] on the other, searched from a to
+// b for the first point of the boundary; the curve is then traced both ways inside "range".
+enum class BoundaryKind { kInstability, kCritical, kFold, kFirstOrder };
+std::string to_string(BoundaryKind k);
+
+struct BoundarySpec {
+  std::string name;
+  BoundaryKind kind = BoundaryKind::kInstability;
+  std::vector<std::string> branches;  // one, or two for first_order
+  int observable = -1;                // critical: index into the model's observables
+  int fixed_axis = 0;                 // 0: x is fixed at the start, 1: y
+  double fixed_value = 0.0;
+  double bracket_from = 0.0, bracket_to = 0.0;
+  int samples = 60;                   // bracket search resolution
+};
+
+struct PhaseTask {
+  int x_index = -1, y_index = -1;  // model parameter indices
+  double x_min = 0, x_max = 0, y_min = 0, y_max = 0;
+  double step = 0.01;  // arclength step, as a fraction of the plot (ranges normalised to 1)
+  double tol = 1e-9;   // residual tolerance of the boundary equations
+  std::vector<BoundarySpec> boundaries;
+};
+
 struct Spec {
   std::string source;  // file name (or "command line"), used in messages and outputs
   const FixedPointModel* model = nullptr;
   Point point;
   TaskType task = TaskType::kSolve;
   ScanTask scan;                   // task "scan"
+  PhaseTask phase;                 // task "phase_diagram"
   nlohmann::json task_json;        // the task object as given (validated for its type)
   std::vector<InitialPoint> init;  // empty: the model's default branches
   SolverSettings solver;
@@ -93,6 +125,8 @@ Point resolve_point(const FixedPointModel& model, const nlohmann::json& params,
 ScanTask parse_scan_task(const nlohmann::json& task, const FixedPointModel& model, const Point& point,
                          const std::string& source);
 nlohmann::json scan_task_to_json(const ScanTask& scan);
+PhaseTask parse_phase_task(const nlohmann::json& task, const FixedPointModel& model,
+                           const std::string& source);
 
 // {name: value} views of a point, for outputs.
 nlohmann::json params_to_json(const FixedPointModel& model, const Point& point);
