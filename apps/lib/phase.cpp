@@ -70,16 +70,31 @@ class Boundary {
     const auto [sx, sy] = plane(*y0);
     out.start = {{out.columns[0], sx}, {out.columns[1], sy}};
     out.message = how + "; " + traced.message;
-    for (const auto& p : traced.points) {
+    // Reduced boundaries re-solve the branch at each point, outward from the start in both
+    // directions, so every warm start is a neighbour on the curve.
+    std::vector<VectorXd> states(traced.points.size(), VectorXd::Constant(n_, NAN));
+    if (reduced()) {
+      std::size_t i0 = 0;
+      for (std::size_t i = 0; i < traced.points.size(); ++i)
+        if (traced.points[i].step == 0.0) i0 = i;
+      for (int dir : {1, -1}) {
+        last_x_ = start_state_;
+        for (long i = static_cast<long>(i0); i >= 0 && i < static_cast<long>(traced.points.size()); i += dir) {
+          const auto [xv, yv] = plane(traced.points[static_cast<std::size_t>(i)].y);
+          if (auto x = state_at(xv, yv)) states[static_cast<std::size_t>(i)] = *x;
+        }
+      }
+    }
+    for (std::size_t i = 0; i < traced.points.size(); ++i) {
+      const auto& p = traced.points[i];
       std::vector<double> row;
       const auto [xv, yv] = plane(p.y);
       row.push_back(xv);
       row.push_back(yv);
       if (reduced()) {
-        VectorXd x = state_at(xv, yv).value_or(VectorXd::Constant(n_, NAN));
-        for (int i = 0; i < n_; ++i) row.push_back(x[i]);
+        for (int k = 0; k < n_; ++k) row.push_back(states[i][k]);
       } else {
-        for (int i = 0; i < p.y.size() - 2; ++i) row.push_back(p.y[i]);
+        for (int k = 0; k < p.y.size() - 2; ++k) row.push_back(p.y[k]);
       }
       row.push_back(p.residual);
       out.rows.push_back(std::move(row));
@@ -90,6 +105,17 @@ class Boundary {
   }
 
  private:
+  // This boundary's own range in normalised plane coordinates.
+  VectorXd box_lower() const {
+    VectorXd v(2);
+    v << u_of(b_.x_min), v_of(b_.y_min);
+    return v;
+  }
+  VectorXd box_upper() const {
+    VectorXd v(2);
+    v << u_of(b_.x_max), v_of(b_.y_max);
+    return v;
+  }
   bool reduced() const { return b_.kind == BoundaryKind::kInstability || b_.kind == BoundaryKind::kCritical; }
 
   double x_of(double u) const { return pt_.x_min + u * (pt_.x_max - pt_.x_min); }
@@ -99,7 +125,7 @@ class Boundary {
   std::pair<double, double> plane(const VectorXd& y) const {
     const Eigen::Index k = y.size();
     // Clamp rounding at the box faces, so that an end point lands exactly on the range.
-    return {std::clamp(x_of(y[k - 2]), pt_.x_min, pt_.x_max), std::clamp(y_of(y[k - 1]), pt_.y_min, pt_.y_max)};
+    return {std::clamp(x_of(y[k - 2]), b_.x_min, b_.x_max), std::clamp(y_of(y[k - 1]), b_.y_min, b_.y_max)};
   }
 
   // Parameters are clamped to the plot range (which lies inside the model's valid ranges): a
@@ -107,8 +133,8 @@ class Boundary {
   // lands exactly on the face.
   Point at(double xv, double yv) const {
     Point p = spec_.point;
-    p.params[pt_.x_index] = std::clamp(xv, pt_.x_min, pt_.x_max);
-    p.params[pt_.y_index] = std::clamp(yv, pt_.y_min, pt_.y_max);
+    p.params[pt_.x_index] = std::clamp(xv, b_.x_min, b_.x_max);
+    p.params[pt_.y_index] = std::clamp(yv, b_.y_min, b_.y_max);
     return p;
   }
   // The point at bracket coordinate s (the free axis), the fixed axis at its value.
@@ -152,17 +178,20 @@ class Boundary {
     return det_jr(p, x);
   }
 
-  // Reduced boundaries: the branch solution at a plane point, warm-started from the last one.
+  // Reduced boundaries: the branch solution at a plane point, warm-started from the last one. It
+  // must keep the phase it had at the start: a warm start can slide onto another fixed point
+  // (the paramagnet q = 0 is one everywhere in the SK model), and the condition would then be
+  // evaluated on the wrong branch.
   std::optional<VectorXd> state_at(double xv, double yv) {
     const Point p = at(xv, yv);
     VectorXd x = last_x_;
-    if (x.size() == n_ && solve(p, x, "")) {
+    if (x.size() == n_ && solve(p, x, phase_)) {
       last_x_ = x;
       return x;
     }
     if (auto s = seed(b_.branches[0], p)) {
       x = *s;
-      if (solve(p, x, "")) {
+      if (solve(p, x, phase_)) {
         last_x_ = x;
         return x;
       }
@@ -174,8 +203,8 @@ class Boundary {
     CurveProblem cp;
     if (reduced()) {
       cp.equations = 1;
-      cp.lower = VectorXd::Zero(2);
-      cp.upper = VectorXd::Ones(2);
+      cp.lower = box_lower();
+      cp.upper = box_upper();
       cp.residual = [this](const VectorXd& y, VectorXd& g) {
         const double xv = x_of(y[0]), yv = y_of(y[1]);
         const auto x = state_at(xv, yv);
@@ -196,8 +225,8 @@ class Boundary {
         cp.lower[c * n_ + i] = ops[static_cast<std::size_t>(i)].lower;
         cp.upper[c * n_ + i] = ops[static_cast<std::size_t>(i)].upper;
       }
-    cp.lower.tail(2).setZero();
-    cp.upper.tail(2).setOnes();
+    cp.lower.tail(2) = box_lower();
+    cp.upper.tail(2) = box_upper();
     cp.residual = [this, copies](const VectorXd& y, VectorXd& g) {
       const Point p = at(x_of(y[y.size() - 2]), y_of(y[y.size() - 1]));
       VectorXd fx(n_);
@@ -260,6 +289,10 @@ class Boundary {
           if ((cm > 0) == (ca > 0)) { a = m; ca = cm; xa = xm; } else { b = m; }
         }
         last_x_ = xa;
+        // A critical condition (lambda_AT) may itself decide the model's phase label, so only
+        // instability lines pin the phase.
+        if (b_.kind == BoundaryKind::kInstability) phase_ = model_.phase(xa, bracket_point(a));
+        start_state_ = xa;
         how = "start at " + where(a) + " (sign change of " +
               (b_.kind == BoundaryKind::kCritical ? model_.observable_names()[b_.observable] : std::string("det(dF/dx - I)")) +
               " on branch " + b_.branches[0] + " in the bracket " + bracket_text() + ")";
@@ -372,6 +405,8 @@ class Boundary {
   const BoundarySpec& b_;
   const int n_;
   VectorXd last_x_;
+  VectorXd start_state_;
+  std::string phase_;  // reduced boundaries: the phase of the branch at the start point
   long evals_ = 0;
   long evals_per_residual_ = 0;
 };

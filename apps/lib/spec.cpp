@@ -554,8 +554,31 @@ PhaseTask parse_phase_task(const json& task, const FixedPointModel& model, const
   for (std::size_t i = 0; i < bs.size(); ++i) {
     const std::string base = "/task/boundaries/" + std::to_string(i);
     const json& b = require_object(bs[i], source, base);
-    check_keys(b, {"name", "kind", "branch", "branches", "observable", "start", "samples"}, source, base);
+    check_keys(b, {"name", "kind", "branch", "branches", "observable", "start", "samples", "range"}, source, base);
     BoundarySpec bd;
+    bd.x_min = pt.x_min;
+    bd.x_max = pt.x_max;
+    bd.y_min = pt.y_min;
+    bd.y_max = pt.y_max;
+    if (b.contains("range")) {
+      const json& r = require_object(b["range"], source, base + "/range");
+      check_keys(r, {names[pt.x_index], names[pt.y_index]}, source, base + "/range");
+      for (int axis = 0; axis < 2; ++axis) {
+        const std::string& n = names[axis == 0 ? pt.x_index : pt.y_index];
+        if (!r.contains(n)) continue;
+        const std::string path = base + "/range/" + n;
+        const json& v = r[n];
+        if (!v.is_array() || v.size() != 2)
+          throw InputError("spec.wrong_type", where_of(source, path), "expected [min, max], got " + describe_value(v));
+        const double lo = require_number(v[0], source, path + "/0"), hi = require_number(v[1], source, path + "/1");
+        const double glo = axis == 0 ? pt.x_min : pt.y_min, ghi = axis == 0 ? pt.x_max : pt.y_max;
+        if (!(lo < hi) || lo < glo || hi > ghi)
+          throw InputError("spec.bad_value", where_of(source, path),
+                           "expected min < max inside the task's range [" + format_number(glo) + ", " + format_number(ghi) + "]");
+        (axis == 0 ? bd.x_min : bd.y_min) = lo;
+        (axis == 0 ? bd.x_max : bd.y_max) = hi;
+      }
+    }
     for (const char* key : {"name", "kind", "start"})
       if (!b.contains(key))
         throw InputError("spec.missing_key", where_of(source, base), std::string("missing key '") + key + "'");
@@ -621,8 +644,8 @@ PhaseTask parse_phase_task(const json& task, const FixedPointModel& model, const
                        "expected a bracket [from, to], got " + describe_value(br));
     bd.bracket_from = require_number(br[0], source, base + "/start/" + free_name + "/0");
     bd.bracket_to = require_number(br[1], source, base + "/start/" + free_name + "/1");
-    const double lo_f = x_fixed ? pt.x_min : pt.y_min, hi_f = x_fixed ? pt.x_max : pt.y_max;
-    const double lo_b = x_fixed ? pt.y_min : pt.x_min, hi_b = x_fixed ? pt.y_max : pt.x_max;
+    const double lo_f = x_fixed ? bd.x_min : bd.y_min, hi_f = x_fixed ? bd.x_max : bd.y_max;
+    const double lo_b = x_fixed ? bd.y_min : bd.x_min, hi_b = x_fixed ? bd.y_max : bd.x_max;
     if (bd.fixed_value < lo_f || bd.fixed_value > hi_f)
       throw InputError("spec.bad_value", where_of(source, base + "/start/" + fixed_name),
                        "value " + format_number(bd.fixed_value) + " is outside the range [" + format_number(lo_f) + ", " + format_number(hi_f) + "]");

@@ -87,7 +87,7 @@ struct ParametricProblem {
   std::string indicator_name = "indicator";
   // Name and valid range of lambda (open ends exclude the bound). from and to must lie in it;
   // finite differences in lambda stay inside it.
-  ParameterInfo parameter{"lambda"};
+  ParameterInfo parameter{"lambda", 0.0, -kInf, kInf, false, false, "the continuation parameter"};
   // Names of the components of x for messages; empty: "x[i]".
   std::vector<std::string> component_names;
 

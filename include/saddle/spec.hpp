@@ -72,6 +72,9 @@ struct BoundarySpec {
   double fixed_value = 0.0;
   double bracket_from = 0.0, bracket_to = 0.0;
   int samples = 60;                   // bracket search resolution
+  // Optional sub-range for this boundary (defaults to the task's range): the curve ends on its
+  // faces, e.g. to stop a paramagnet instability line at a triple point.
+  double x_min = 0, x_max = 0, y_min = 0, y_max = 0;
 };
 
 struct PhaseTask {
