@@ -3,6 +3,8 @@
 //
 // Notation: y = (x, lambda) in R^(n+1), R(y) = F(x; lambda) - x, J_R = dF/dx - I, R_l = dR/dlambda
 // (central differences, one-sided at the ends of the parameter's range).
+#include "saddle/continuation.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,7 +16,6 @@
 #include <utility>
 #include <vector>
 
-#include "saddle/continuation.hpp"
 #include "saddle/error.hpp"
 
 namespace saddle {
@@ -168,9 +169,7 @@ class Engine {
   }
 
   bool in_range(double lambda) const { return p_.parameter.contains(lambda); }
-  bool in_interval(double lambda) const {
-    return lambda >= interval_lo_ && lambda <= interval_hi_;
-  }
+  bool in_interval(double lambda) const { return lambda >= interval_lo_ && lambda <= interval_hi_; }
 
   // max_i |F_i(x) - x_i| (infinite when F is not finite); fx receives F(x).
   double residual(const VectorXd& x, double lambda, VectorXd& fx) {
@@ -290,7 +289,10 @@ class Engine {
         }
       }
     }
-    if (p_.indicator) s.indicator = p_.indicator(s.x, s.lambda);
+    if (p_.indicator) {
+      const double v = p_.indicator(s.x, s.lambda);
+      if (!std::isnan(v)) s.indicator = v;  // +-inf is a value (lambda_AT = -inf at T = 0)
+    }
     if (t_prev == nullptr) return true;
     if (!s.has_jr || !r_lambda(s.x, s.lambda, s.rl)) return false;
     return tangent(s.jr, s.rl, *t_prev, s.t);
@@ -362,8 +364,7 @@ class Engine {
       rhs[n_] = -(e.head(n_).dot(x - y_ref.head(n_)) + e[n_] * (lambda - y_ref[n_]));
       Eigen::ColPivHouseholderQR<MatrixXd> qr(m);
       if (qr.rank() < n_ + 1) {
-        a.why = "the augmented Jacobian is singular at " + p_.parameter.name + " = " +
-                g10(lambda);
+        a.why = "the augmented Jacobian is singular at " + p_.parameter.name + " = " + g10(lambda);
         return a;
       }
       dy = qr.solve(rhs);
@@ -386,7 +387,8 @@ class Engine {
     a.iterations = sum.iterations;
     a.residual = sum.residual;
     if (!a.converged) {
-      a.why = sum.brief_report();
+      a.why = sum.method + ": " + to_string(sum.reason) +
+              (sum.message.empty() ? "" : " (" + sum.message + ")");
       VectorXd fx;
       residual(x, lambda, fx);
       a.blocked = blocked_bound(x, lambda, fx);
@@ -530,8 +532,8 @@ class Engine {
     }
     if (!converged) {
       why = "the bordered Newton iteration did not converge in " + std::to_string(it) +
-            " iterations (last |d " + p_.parameter.name + "| = " + g2(dlambda) +
-            ", residual " + g2(r) + ")";
+            " iterations (last |d " + p_.parameter.name + "| = " + g2(dlambda) + ", residual " +
+            g2(r) + ")";
       return false;
     }
     ev.state = make_state(x, lambda);
@@ -542,8 +544,8 @@ class Engine {
         std::max(dlambda, 4.0 * std::numeric_limits<double>::epsilon() * std::abs(lambda));
     ev.point.detail = "bordered Newton (minimally augmented system) from " + p_.parameter.name +
                       " = " + g10(p0.lambda) + ": " + std::to_string(it) + " iterations, |sigma| " +
-                      g2(std::abs(sigma)) + ", residual " + g2(ev.state.residual) +
-                      ", last |d " + p_.parameter.name + "| " + g2(dlambda);
+                      g2(std::abs(sigma)) + ", residual " + g2(ev.state.residual) + ", last |d " +
+                      p_.parameter.name + "| " + g2(dlambda);
     return true;
   }
 
@@ -552,9 +554,8 @@ class Engine {
   // `best` is the bracket end with the smaller |g|; lo/hi the final bracket.
   bool regula_falsi(const State& a, const State& b, double ga, double gb,
                     const std::function<std::optional<double>(State&)>& g, double lambda_tol,
-                    double theta_tol, State& best, double& best_g, State& lo_state,
-                    State& hi_state, double& g_lo_true, double& g_hi_true, int& iterations,
-                    std::string& why) {
+                    double theta_tol, State& best, double& best_g, State& lo_state, State& hi_state,
+                    double& g_lo_true, double& g_hi_true, int& iterations, std::string& why) {
     State lo = a, hi = b;
     double th_lo = 0.0, th_hi = 1.0, g_lo = ga, g_hi = gb, t_lo = ga, t_hi = gb;
     int side = 0;
@@ -614,8 +615,8 @@ class Engine {
       return s.t[n_];
     };
     const double theta_tol = 0.01 * std::sqrt(o_.fold_tol) / std::max(len, 1e-300);
-    if (!regula_falsi(a, b, a.t[n_], b.t[n_], g, 0.0, theta_tol, best, best_g, lo, hi, g_lo,
-                      g_hi, iterations, why)) {
+    if (!regula_falsi(a, b, a.t[n_], b.t[n_], g, 0.0, theta_tol, best, best_g, lo, hi, g_lo, g_hi,
+                      iterations, why)) {
       return false;
     }
     const double ds = (hi.y() - lo.y()).norm();
@@ -627,9 +628,8 @@ class Engine {
     ev.point.lambda_uncertainty =
         std::max(correction, 4.0 * std::numeric_limits<double>::epsilon() * std::abs(best.lambda));
     ev.point.detail = "regula falsi on the parameter component of the tangent along the chord: " +
-                      std::to_string(iterations) + " corrector iterations, t_" +
-                      p_.parameter.name + " = " + g2(best_g) + ", residual " +
-                      g2(best.residual);
+                      std::to_string(iterations) + " corrector iterations, t_" + p_.parameter.name +
+                      " = " + g2(best_g) + ", residual " + g2(best.residual);
     return true;
   }
 
@@ -671,9 +671,9 @@ class Engine {
       ev.point.located = false;
       ev.point.method = "bracket";
       ev.point.lambda_uncertainty = std::abs(b.lambda - a.lambda);
-      ev.point.detail = "not located (bordered Newton: " + why1 + "; tangent regula falsi: " +
-                        why2 + "); the fold lies between " + p_.parameter.name + " = " +
-                        g10(a.lambda) + " and " + g10(b.lambda);
+      ev.point.detail = "not located (bordered Newton: " + why1 +
+                        "; tangent regula falsi: " + why2 + "); the fold lies between " +
+                        p_.parameter.name + " = " + g10(a.lambda) + " and " + g10(b.lambda);
     }
     ev.point.detail += "; bracket " + p_.parameter.name + " = [" + g10(a.lambda) + ", " +
                        g10(b.lambda) + "], t_" + p_.parameter.name + " = [" + g2(a.t[n_]) + ", " +
@@ -709,10 +709,10 @@ class Engine {
       ev.iterations = iterations;
       ev.point.method = "regula_falsi";
       ev.point.lambda_uncertainty = std::abs(hi.lambda - lo.lambda);
-      ev.point.detail = "regula falsi on " + what + " along the chord: " +
-                        std::to_string(iterations) + " corrector iterations, " + what + " = " +
-                        g2(best_g) + ", bracket " + p_.parameter.name + " = [" + g10(lo.lambda) +
-                        ", " + g10(hi.lambda) + "]";
+      ev.point.detail = "regula falsi on " + what +
+                        " along the chord: " + std::to_string(iterations) +
+                        " corrector iterations, " + what + " = " + g2(best_g) + ", bracket " +
+                        p_.parameter.name + " = [" + g10(lo.lambda) + ", " + g10(hi.lambda) + "]";
     } else {
       ev.state = std::abs(ga) <= std::abs(gb) ? a : b;
       ev.point.located = false;
@@ -744,7 +744,8 @@ class Engine {
     std::optional<double> best;
     for (double t : targets_) {
       if (t == from_lambda) continue;
-      const bool between = (from_lambda < t && t <= to_lambda) || (to_lambda <= t && t < from_lambda);
+      const bool between =
+          (from_lambda < t && t <= to_lambda) || (to_lambda <= t && t < from_lambda);
       if (between && (!best || std::abs(t - from_lambda) < std::abs(*best - from_lambda))) best = t;
     }
     return best;
@@ -784,14 +785,15 @@ class Engine {
     if (arclength_ && o_.detect_folds && a.t[n_] * b.t[n_] < 0.0) {
       events.push_back(locate_fold(a, b));
       const Event& f = events.back();
-      // A fold beyond a target both ends stay short of: the branch crossed the target twice in
-      // one step; redo the step shorter so that it lands on it.
-      const double edge = a.t[n_] > 0.0 ? std::max(a.lambda, b.lambda) : std::min(a.lambda, b.lambda);
+      // A target between the fold and the nearer end is crossed once more inside the step than
+      // the rows show (a row on the target at one end counts once; the other leg crosses it
+      // again). Redo the step shorter so that every crossing is landed on.
+      const bool maximum = a.t[n_] > 0.0;
+      const double edge = maximum ? std::max(a.lambda, b.lambda) : std::min(a.lambda, b.lambda);
+      const double turn = f.state.lambda;
       for (double t : targets_) {
-        if ((a.t[n_] > 0.0 && t > edge && t <= f.state.lambda) ||
-            (a.t[n_] < 0.0 && t < edge && t >= f.state.lambda)) {
-          return false;
-        }
+        const bool missed = maximum ? (t >= edge && t < turn) : (t <= edge && t > turn);
+        if (missed && !(t == a.lambda && t == b.lambda)) return false;
       }
       fold = &events.back();
     }
@@ -827,9 +829,9 @@ class Engine {
     return true;
   }
 
-  void finish_min_step(const State& cur, double attempted_lambda, const std::string& why,
-                       const std::string& blocked, bool jumped) {
-    s_.final_step = 0.0;
+  void finish_min_step(const State& cur, double step, double attempted_lambda,
+                       const std::string& why, const std::string& blocked, bool jumped) {
+    s_.final_step = step;
     const std::string at = p_.parameter.name + " = " + g10(cur.lambda);
     if (!blocked.empty()) {
       s_.reason = ContinuationTermination::kLeftDomain;
@@ -840,9 +842,9 @@ class Engine {
     s_.reason = ContinuationTermination::kMinStep;
     if (!arclength_) {
       s_.message = "no solution beyond " + at + " (possible fold; use method arclength); " +
-                   (jumped ? "the last attempt jumped: " : "the last attempt at " +
-                                                               p_.parameter.name + " = " +
-                                                               g10(attempted_lambda) + ": ") +
+                   (jumped ? "the last attempt jumped: "
+                           : "the last attempt at " + p_.parameter.name + " = " +
+                                 g10(attempted_lambda) + ": ") +
                    why;
     } else {
       s_.message = "the step fell below min_step = " + format_number(min_step_) + " at " + at +
@@ -992,8 +994,8 @@ ContinuationResult Engine::run_arclength(ContinuationResult& res, State cur) {
         const double angle = angle_deg(cur.t, next.t);
         if (angle > o_.max_angle_deg) {
           angle_reject = true;
-          a.why = "successive tangents turn by " + g2(angle) + " degrees (max_angle_deg = " +
-                  format_number(o_.max_angle_deg) + ")";
+          a.why = "successive tangents turn by " + g2(angle) +
+                  " degrees (max_angle_deg = " + format_number(o_.max_angle_deg) + ")";
         } else {
           accepted = true;
         }
@@ -1014,7 +1016,7 @@ ContinuationResult Engine::run_arclength(ContinuationResult& res, State cur) {
       ++s_.steps_rejected;
       ds *= o_.shrink;
       if (ds < min_step_) {
-        finish_min_step(cur, lambda, a.why, angle_reject ? "" : a.blocked, angle_reject);
+        finish_min_step(cur, ds, lambda, a.why, angle_reject ? "" : a.blocked, angle_reject);
         break;
       }
       continue;
@@ -1073,8 +1075,8 @@ ContinuationResult Engine::run_natural(ContinuationResult& res, State cur) {
       if (angle > o_.max_angle_deg) {
         jumped = true;
         a.why = "a solution at " + p_.parameter.name + " = " + g10(lambda) +
-                " that turns the branch by " + g2(angle) + " degrees (max_angle_deg = " +
-                format_number(o_.max_angle_deg) + ")";
+                " that turns the branch by " + g2(angle) +
+                " degrees (max_angle_deg = " + format_number(o_.max_angle_deg) + ")";
       } else {
         accepted = append_step(res, cur, next, a.iterations,
                                land ? landing_label(lambda) : PointLabel::kNone, nullptr);
@@ -1087,7 +1089,7 @@ ContinuationResult Engine::run_natural(ContinuationResult& res, State cur) {
       ++s_.steps_rejected;
       h *= o_.shrink;
       if (h < min_step_) {
-        finish_min_step(cur, lambda, a.why, jumped ? "" : a.blocked, jumped);
+        finish_min_step(cur, h, lambda, a.why, jumped ? "" : a.blocked, jumped);
         break;
       }
       continue;

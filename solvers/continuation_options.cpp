@@ -26,7 +26,8 @@ void check_open_unit(const std::string& field, double v) {
 }
 
 void check_at_least(const std::string& field, int v, int minimum) {
-  if (v < minimum) out_of_range(field, std::to_string(v), "an integer >= " + std::to_string(minimum));
+  if (v < minimum)
+    out_of_range(field, std::to_string(v), "an integer >= " + std::to_string(minimum));
 }
 
 template <class Enum, std::size_t N>
@@ -39,21 +40,23 @@ Enum enum_from_string(const std::string& s, const std::array<Enum, N>& values,
   }
   std::string list;
   for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  throw InputError("continuation.bad_option", where,
-                   "'" + s + "' is not a valid " + what + "; expected one of " + list +
-                       did_you_mean(s, names));
+  throw InputError(
+      "continuation.bad_option", where,
+      "'" + s + "' is not a valid " + what + "; expected one of " + list + did_you_mean(s, names));
 }
 
 constexpr std::array<ContinuationMethod, 2> kMethods = {ContinuationMethod::kNatural,
                                                         ContinuationMethod::kArclength};
-constexpr std::array<PointLabel, 7> kLabels = {
-    PointLabel::kNone,      PointLabel::kStart,
-    PointLabel::kEnd,       PointLabel::kFold,
-    PointLabel::kMilestone, PointLabel::kIterationStabilityChange,
-    PointLabel::kThermodynamicStabilityChange};
+constexpr std::array<PointLabel, 7> kLabels = {PointLabel::kNone,
+                                               PointLabel::kStart,
+                                               PointLabel::kEnd,
+                                               PointLabel::kFold,
+                                               PointLabel::kMilestone,
+                                               PointLabel::kIterationStabilityChange,
+                                               PointLabel::kThermodynamicStabilityChange};
 constexpr std::array<ContinuationTermination, 6> kReasons = {
-    ContinuationTermination::kReachedEnd, ContinuationTermination::kReturnedToFrom,
-    ContinuationTermination::kMinStep,    ContinuationTermination::kMaxPoints,
+    ContinuationTermination::kReachedEnd,  ContinuationTermination::kReturnedToFrom,
+    ContinuationTermination::kMinStep,     ContinuationTermination::kMaxPoints,
     ContinuationTermination::kStartFailed, ContinuationTermination::kLeftDomain};
 
 std::string printf_string(const char* format, double v) {
@@ -170,8 +173,7 @@ void Continuation::Options::validate() const {
   if (!std::isfinite(from)) out_of_range("from", format_number(from), "a finite number");
   if (!std::isfinite(to)) out_of_range("to", format_number(to), "a finite number");
   if (to == from) {
-    out_of_range("to", format_number(to),
-                 "a number different from from = " + format_number(from));
+    out_of_range("to", format_number(to), "a number different from from = " + format_number(from));
   }
   if (step && !(*step > 0.0 && std::isfinite(*step))) {
     out_of_range("step", format_number(*step), "a finite number > 0");
@@ -205,9 +207,9 @@ void Continuation::Options::validate() const {
   for (std::size_t i = 0; i < milestones.size(); ++i) {
     const double m = milestones[i];
     if (!(m >= lo && m <= hi)) {
-      out_of_range("milestones[" + std::to_string(i) + "]", format_number(m),
-                   "a number between from = " + format_number(from) +
-                       " and to = " + format_number(to));
+      out_of_range(
+          "milestones[" + std::to_string(i) + "]", format_number(m),
+          "a number between from = " + format_number(from) + " and to = " + format_number(to));
     }
   }
   SolverSettings corrector = solver;

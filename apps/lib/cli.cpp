@@ -202,6 +202,27 @@ std::string default_output_dir(const std::string& spec_path) {
   return (std::filesystem::path("out") / std::filesystem::path(spec_path).stem()).string();
 }
 
+// The start of a continuation: init[0] if given, else the named (or first) branch seed at `from`.
+// Throws InputError when the branch is not offered there.
+Eigen::VectorXd continuation_start(const Spec& spec) {
+  if (!spec.init.empty()) return spec.init.front().x0;
+  Point p = spec.point;
+  p.params[spec.continuation.parameter] = spec.continuation.options.from;
+  const auto seeds = spec.model->branches(p);
+  std::vector<std::string> names;
+  for (const auto& s : seeds) {
+    if (spec.continuation.branch.empty() || s.name == spec.continuation.branch) return s.x0;
+    names.push_back(s.name);
+  }
+  std::string list;
+  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+  throw InputError("init.unknown_branch", spec.source + ": /task/branch",
+                   "model " + spec.model->id() + " offers no branch '" + spec.continuation.branch + "' at " +
+                       spec.model->parameter_names()[static_cast<std::size_t>(spec.continuation.parameter)] + " = " +
+                       format_number(spec.continuation.options.from) + did_you_mean(spec.continuation.branch, names) +
+                       "; branches there: " + list);
+}
+
 // One run of one spec (after --set and --sweep) into one directory.
 struct Job {
   std::string source;
@@ -263,7 +284,67 @@ JobOutcome execute(const Job& job, const ScanOptions& scan_opts, std::ostream& p
   if (!job.overrides.empty()) summary["overrides"] = job.overrides;
   JobOutcome outcome;
   std::ostringstream line;
-  if (spec.task == TaskType::kPhaseDiagram) {
+  if (spec.task == TaskType::kContinuation) {
+    const ContinuationTask& c = spec.continuation;
+    const FixedPointModel& model = *spec.model;
+    const ParametricProblem problem = make_parametric_problem(model, spec.point, c.parameter, c.indicator);
+    const ContinuationResult r = Continuation(c.options).run(problem, continuation_start(spec));
+    std::vector<std::string> cols = {model.parameter_names()[static_cast<std::size_t>(c.parameter)]};
+    for (const auto& n : model.order_parameter_names()) cols.push_back(n);
+    for (const auto& n : model.observable_names()) cols.push_back(n);
+    for (const char* n : {"free_energy", "phase", "step", "corrector_iterations", "residual", "spectral_radius",
+                          "iteration_stable"})
+      cols.push_back(n);
+    if (c.indicator >= 0) cols.push_back("thermodynamically_stable");
+    cols.push_back("label");
+    std::vector<std::vector<std::string>> rows;
+    Point p = spec.point;
+    for (const auto& row : r.rows) {
+      p.params[c.parameter] = row.lambda;
+      std::vector<std::string> cells = {format_number(row.lambda)};
+      for (Eigen::Index i = 0; i < row.x.size(); ++i) cells.push_back(format_number(row.x[i]));
+      const Eigen::VectorXd obs = model.observable_values(row.x, p);
+      for (Eigen::Index i = 0; i < obs.size(); ++i) cells.push_back(format_number(obs[i]));
+      const auto f = model.free_energy(row.x, p);
+      cells.push_back(f ? format_number(*f) : "");
+      cells.push_back(model.phase(row.x, p));
+      cells.push_back(format_number(row.step));
+      cells.push_back(std::to_string(row.corrector_iterations));
+      cells.push_back(format_number(row.residual));
+      cells.push_back(row.spectral_radius ? format_number(*row.spectral_radius) : "");
+      cells.push_back(row.spectral_radius ? (*row.spectral_radius < 1 ? "true" : "false") : "");
+      if (c.indicator >= 0) cells.push_back(row.indicator ? (*row.indicator > 0 ? "true" : "false") : "");
+      cells.push_back(to_string(row.label));
+      rows.push_back(cells);
+    }
+    write_file_atomic(job.dir, "branch.csv", csv_table(cols, rows));
+    nlohmann::json specials = nlohmann::json::array();
+    for (const auto& sp : r.special_points) {
+      nlohmann::json x = nlohmann::json::object();
+      const auto names = model.order_parameter_names();
+      for (std::size_t i = 0; i < names.size(); ++i) x[names[i]] = sp.x[static_cast<Eigen::Index>(i)];
+      specials.push_back({{"type", to_string(sp.type)}, {cols[0], sp.lambda}, {"order_parameters", x},
+                          {"row", sp.row}, {"located", sp.located}, {"uncertainty", sp.lambda_uncertainty},
+                          {"residual", sp.residual}, {"method", sp.method}, {"detail", sp.detail}});
+    }
+    outcome.converged = r.summary.usable();
+    summary["tables"] = {"branch.csv"};
+    summary["special_points"] = specials;
+    summary["status"] = outcome.converged ? "converged" : "not_converged";
+    summary["termination"] = {{"reason", to_string(r.summary.reason)}, {"message", r.summary.message},
+                              {"complete", r.summary.complete()}};
+    summary["solver_statistics"] = {{"rows", r.summary.points}, {"steps_accepted", r.summary.steps_accepted},
+                                    {"steps_rejected", r.summary.steps_rejected},
+                                    {"corrector_failures", r.summary.corrector_failures},
+                                    {"map_evaluations", r.summary.map_evaluations},
+                                    {"jacobian_evaluations", r.summary.jacobian_evaluations},
+                                    {"max_residual", r.summary.max_residual}};
+    summary["timing"] = {{"solve_seconds", r.summary.elapsed_seconds}};
+    line << job.source << ": " << r.summary.brief_report() << " -> " << job.dir;
+    for (const auto& sp : r.special_points)
+      line << "\n  " << to_string(sp.type) << " at " << cols[0] << " = " << std::setprecision(12)
+           << sp.lambda;
+  } else if (spec.task == TaskType::kPhaseDiagram) {
     const auto results = run_phase_diagram(spec, scan_opts.jobs);
     nlohmann::json boundaries = nlohmann::json::array();
     nlohmann::json tables = nlohmann::json::array();
@@ -414,6 +495,7 @@ int cmd_run(const std::vector<std::string>& spec_paths, const std::string& out_f
       job.dir = sweeps.empty() ? base : (std::filesystem::path(base) / sweep_dir_name(combo)).string();
       if (job.spec.task == TaskType::kScan) preflight_scan(job.spec);
       if (job.spec.task == TaskType::kPhaseDiagram) preflight_phase(job.spec);
+      if (job.spec.task == TaskType::kContinuation) continuation_start(job.spec);
       if (job.spec.task != TaskType::kScan && shard_n > 1)
         throw InputError("cli.bad_shard", "--shard '" + shard_text + "'",
                          "only scan tasks can be sharded; " + path + " is a " + to_string(job.spec.task) + " task");

@@ -486,6 +486,86 @@ std::string to_string(BoundaryKind k) {
   return "instability";
 }
 
+ContinuationTask parse_continuation_task(const json& task, const FixedPointModel& model,
+                                         const SolverSettings& solver, const std::string& source) {
+  check_keys(task, {"type", "parameter", "from", "to", "step", "method", "branch", "stability", "milestones",
+                    "min_step", "max_step", "max_points", "fold_tol", "max_angle_deg", "tol"},
+             source, "/task");
+  ContinuationTask c;
+  for (const char* key : {"parameter", "from", "to"})
+    if (!task.contains(key))
+      throw InputError("spec.missing_key", where_of(source, "/task"),
+                       std::string("missing key '") + key +
+                           "'; expected {\"type\": \"continuation\", \"parameter\": P, \"from\": A, \"to\": B}");
+  const std::string name = require_string(task["parameter"], source, "/task/parameter");
+  c.parameter = model.parameter_index(name);
+  if (c.parameter < 0)
+    throw InputError("param.unknown", where_of(source, "/task/parameter"),
+                     "unknown parameter '" + name + "' of model " + model.id() +
+                         did_you_mean(name, model.parameter_names()) + "; parameters: " + join(model.parameter_names()));
+  Continuation::Options& o = c.options;
+  o.from = require_number(task["from"], source, "/task/from");
+  o.to = require_number(task["to"], source, "/task/to");
+  const auto info = model.parameters()[static_cast<std::size_t>(c.parameter)];
+  for (const char* key : {"from", "to"}) {
+    const double v = task[key].get<double>();
+    if (!info.contains(v))
+      throw InputError("param.out_of_range", where_of(source, std::string("/task/") + key),
+                       "value " + format_number(v) + " is out of range; expected " + info.range_text());
+  }
+  if (task.contains("step")) o.step = require_number(task["step"], source, "/task/step");
+  if (task.contains("min_step")) o.min_step = require_number(task["min_step"], source, "/task/min_step");
+  if (task.contains("max_step")) o.max_step = require_number(task["max_step"], source, "/task/max_step");
+  if (task.contains("max_points")) o.max_points = require_int(task["max_points"], source, "/task/max_points");
+  if (task.contains("fold_tol")) o.fold_tol = require_number(task["fold_tol"], source, "/task/fold_tol");
+  if (task.contains("max_angle_deg")) o.max_angle_deg = require_number(task["max_angle_deg"], source, "/task/max_angle_deg");
+  o.tol = task.contains("tol") ? require_number(task["tol"], source, "/task/tol") : solver.tol;
+  if (task.contains("milestones")) {
+    const json& m = task["milestones"];
+    if (!m.is_array())
+      throw InputError("spec.wrong_type", where_of(source, "/task/milestones"),
+                       "expected an array of parameter values, got " + describe_value(m));
+    for (std::size_t i = 0; i < m.size(); ++i)
+      o.milestones.push_back(require_number(m[i], source, "/task/milestones/" + std::to_string(i)));
+  }
+  if (task.contains("branch")) c.branch = require_string(task["branch"], source, "/task/branch");
+  if (task.contains("stability")) {
+    const std::string obs = require_string(task["stability"], source, "/task/stability");
+    const auto names = model.observable_names();
+    const auto it = std::find(names.begin(), names.end(), obs);
+    if (it == names.end())
+      throw InputError("spec.bad_value", where_of(source, "/task/stability"),
+                       "'" + obs + "' is not an observable of " + model.id() + did_you_mean(obs, names) +
+                           "; expected one of " + join(names));
+    c.indicator = static_cast<int>(it - names.begin());
+  }
+  o.jacobian = solver.newton.jacobian;
+  o.fd_step = solver.newton.fd_step;
+  try {
+    if (task.contains("method"))
+      o.method = continuation_method_from_string(require_string(task["method"], source, "/task/method"));
+    o.validate();
+  } catch (const InputError& e) {
+    if (e.where().rfind("task.", 0) != 0) throw;
+    throw InputError(e.id(), where_of(source, "/task/" + e.where().substr(5)),
+                     std::string(e.what()).substr(e.where().size() + 2));
+  }
+  return c;
+}
+
+json continuation_task_to_json(const FixedPointModel& model, const ContinuationTask& c) {
+  const Continuation::Options o = c.options.resolved();
+  json j{{"type", "continuation"},
+         {"parameter", model.parameter_names()[static_cast<std::size_t>(c.parameter)]},
+         {"from", o.from}, {"to", o.to}, {"method", to_string(o.method)},
+         {"step", *o.step}, {"min_step", *o.min_step}, {"max_step", *o.max_step},
+         {"max_points", o.max_points}, {"fold_tol", o.fold_tol}, {"max_angle_deg", o.max_angle_deg},
+         {"tol", o.tol}, {"milestones", o.milestones}};
+  if (!c.branch.empty()) j["branch"] = c.branch;
+  if (c.indicator >= 0) j["stability"] = model.observable_names()[static_cast<std::size_t>(c.indicator)];
+  return j;
+}
+
 PhaseTask parse_phase_task(const json& task, const FixedPointModel& model, const std::string& source) {
   check_keys(task, {"type", "x", "y", "range", "boundaries", "step", "tol"}, source, "/task");
   PhaseTask pt;
@@ -703,6 +783,9 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   } else if (type == "scan") {
     spec.task = TaskType::kScan;
     spec.scan = parse_scan_task(task, model, spec.point, source);
+  } else if (type == "continuation") {
+    spec.task = TaskType::kContinuation;
+    // parsed after the solver section (its Jacobian settings are used)
   } else if (type == "phase_diagram") {
     spec.task = TaskType::kPhaseDiagram;
     spec.phase = parse_phase_task(task, model, source);
@@ -761,6 +844,8 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   }
 
   spec.solver = parse_solver_settings(doc.value("solver", json()), source + ": ");
+  if (spec.task == TaskType::kContinuation)
+    spec.continuation = parse_continuation_task(task, model, spec.solver, source);
   // parse_solver_settings prefixes paths with "<source>: "; keep that form.
 
   if (doc.contains("output")) {
@@ -781,6 +866,7 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   resolved["options"] = options_to_json(model, spec.point);
   resolved["task"] = spec.task == TaskType::kScan ? scan_task_to_json(spec.scan)
                      : spec.task == TaskType::kSolve ? json{{"type", "solve"}}
+                     : spec.task == TaskType::kContinuation ? continuation_task_to_json(model, spec.continuation)
                                                      : spec.task_json;
   if (doc.contains("init")) resolved["init"] = doc["init"];
   resolved["solver"] = solver_settings_to_json(spec.solver);

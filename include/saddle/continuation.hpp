@@ -8,10 +8,10 @@
 //              min_step and the message "no solution beyond lambda = ... (possible fold; use
 //              method arclength)".
 //   arclength  pseudo-arclength continuation (Keller) of the curve R(x, lambda) = F(x; lambda) - x
-//              = 0 in y = (x, lambda). The tangent t solves [J_R | R_lambda] t = 0 (J_R = dF/dx - I,
-//              R_lambda by central differences), normalised and oriented so that t . t_prev > 0 (at
-//              the start: pointing from `from` to `to`). Predictor y + ds t; corrector Newton on
-//              [R(x, lambda); t . (y - y_pred)] = 0 with the box projection after every update.
+//              = 0 in y = (x, lambda). The tangent t solves [J_R | R_lambda] t = 0 (J_R = dF/dx -
+//              I, R_lambda by central differences), normalised and oriented so that t . t_prev > 0
+//              (at the start: pointing from `from` to `to`). Predictor y + ds t; corrector Newton
+//              on [R(x, lambda); t . (y - y_pred)] = 0 with the box projection after every update.
 //              Scale: arclength is the plain Euclidean norm of (dx, dlambda), unweighted; the
 //              order parameters of the models here are O(1), and the angle check (below) bounds
 //              what a poor scaling can do. Where one component dominates the branch's extent
@@ -28,20 +28,21 @@
 // (rows labelled "milestone", each time the branch crosses it) and, after a fold has turned the
 // branch back, on `from` (the run ends: returned_to_from). A step that would pass such a value is
 // shortened to land on it, and corrected at fixed lambda. So rows never leave the closed interval
-// between from and to.
+// between from and to. A step across a fold whose turning point lies beyond a target (seen from
+// the step's nearer end) would cross that target twice unseen; it is redone with a shorter step.
 //
 // Folds (arclength only): the lambda component of the tangent changes sign between consecutive
 // accepted points. The fold is then located by Newton on the minimally augmented (bordered)
 // system G(x, lambda) = [R(x, lambda); sigma(x, lambda)] = 0, where sigma solves
 //   [[J_R, b], [c^T, 0]] [v; sigma] = [0; 1]
 // with c the x part of the tangent and b the left singular vector of J_R for its smallest singular
-// value, both at the bracket point with the smaller |t_lambda| (Govaerts, "Numerical Methods for
-// Bifurcations of Dynamical Equilibria", SIAM 2000, ch. 3; sigma vanishes exactly where J_R is
-// singular). d sigma / d(x, lambda) come from central differences. Fallback: regula falsi (Illinois)
-// on t_lambda along the chord between the bracket points. Since lambda is stationary along the
-// branch at a fold, lambda* is insensitive (quadratically) to errors in x*; it is reported to
-// fold_tol. The fold is inserted as a row labelled "fold" and a special point; the branch then
-// continues along the other (generically unstable) side.
+// value, both at the bracket point with the smaller |t_lambda| (minimally augmented systems:
+// W. Govaerts, "Numerical Methods for Bifurcations of Dynamical Equilibria", SIAM 2000; sigma
+// vanishes exactly where J_R is singular). d sigma / d(x, lambda) come from central differences.
+// Fallback: regula falsi (Illinois) on t_lambda along the chord between the bracket points. Since
+// lambda is stationary along the branch at a fold, lambda* is insensitive (quadratically) to errors
+// in x*; it is reported to fold_tol. The fold is inserted as a row labelled "fold" and a special
+// point; the branch then continues along the other (generically unstable) side.
 //
 // Stability along the branch, reported as special points (and labelled rows) where it changes:
 //   iteration stability      spectral radius rho of dF/dx crosses 1 (track_spectral_radius);
@@ -164,8 +165,8 @@ ContinuationMethod continuation_method_from_string(const std::string& s);
 enum class PointLabel {
   kNone,                          // ""
   kStart,                         // "start": the first row, at `from`
-  kEnd,                           // "end": the last row when the run reached `to` or came back to `from`
-  kFold,                          // "fold": located saddle-node point
+  kEnd,                           // "end": the last row, at `to` (or back at `from`)
+  kFold,                          // "fold": a located saddle-node point
   kMilestone,                     // "milestone": a requested lambda, hit exactly
   kIterationStabilityChange,      // "iteration_stability_change": rho(dF/dx) crosses 1
   kThermodynamicStabilityChange,  // "thermodynamic_stability_change": the indicator changes sign
@@ -199,7 +200,7 @@ struct ContinuationRow {
   double residual = 0.0;
   // Spectral radius of dF/dx (empty when not tracked or not finite).
   std::optional<double> spectral_radius;
-  // The problem's indicator (empty when the problem has none).
+  // The problem's indicator (empty when the problem has none or it is NaN).
   std::optional<double> indicator;
   PointLabel label = PointLabel::kNone;
 };
@@ -224,22 +225,24 @@ struct SpecialPoint {
 struct ContinuationSummary {
   ContinuationMethod method = ContinuationMethod::kArclength;
   ContinuationTermination reason = ContinuationTermination::kStartFailed;
-  std::string message;          // why it ended, in words (where, and the last failure)
+  std::string message;  // why it ended, in words (where, and the last failure)
   std::string parameter = "lambda";
-  int points = 0;               // rows
+  int points = 0;  // rows
   int steps_accepted = 0;
-  int steps_rejected = 0;       // corrector failures + angle rejections
+  int steps_rejected = 0;  // every rejected step: the two counts below, and steps redone because
+                           // a fold hid a target crossing
   int corrector_failures = 0;
-  int angle_rejections = 0;
+  int angle_rejections = 0;      // tangents/secants turned by > max_angle_deg, or the corrector
+                                 // moved farther than the step (a jump)
   int corrector_iterations = 0;  // summed over accepted and rejected steps
   int map_evaluations = 0;       // every call of F, including finite differences and locations
   int jacobian_evaluations = 0;  // analytic or finite-difference dF/dx formed
   int folds = 0;
-  int stability_changes = 0;     // iteration and thermodynamic
+  int stability_changes = 0;  // iteration and thermodynamic
   double lambda_start = 0.0;
-  double lambda_last = 0.0;      // lambda of the last row
-  double final_step = 0.0;       // step size when the run ended
-  double max_residual = 0.0;     // over all rows
+  double lambda_last = 0.0;   // lambda of the last row
+  double final_step = 0.0;    // step size when the run ended
+  double max_residual = 0.0;  // over all rows
   double elapsed_seconds = 0.0;
 
   // Every row is a converged point and there is at least one (all reasons but start_failed).
@@ -257,7 +260,7 @@ struct ContinuationSummary {
 };
 
 struct ContinuationResult {
-  std::vector<ContinuationRow> rows;  // in order along the branch
+  std::vector<ContinuationRow> rows;         // in order along the branch
   std::vector<SpecialPoint> special_points;  // in order along the branch
   ContinuationSummary summary;
 };
@@ -284,7 +287,9 @@ class Continuation {
     std::optional<double> min_step;
     // Largest step. Range >= step. Default 10 step.
     std::optional<double> max_step;
-    // Most rows in the table (special-point rows included). Range >= 2.
+    // Most rows in the table (special-point rows included): no step starts once the table holds
+    // max_points rows (the special-point rows of the last step may add up to 3 more).
+    // Range >= 2.
     int max_points = 100000;
     // Corrector tolerance on the residual max_i |F_i(x) - x_i|; every row meets it. Range (0, 1).
     // It replaces solver.tol for the natural-parameter corrector.

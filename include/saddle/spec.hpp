@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "saddle/continuation.hpp"
 #include "saddle/model.hpp"
 #include "saddle/solvers.hpp"
 
@@ -85,6 +86,15 @@ struct PhaseTask {
   std::vector<BoundarySpec> boundaries;
 };
 
+// task "continuation": {"parameter": "alpha", "from": 0.01, "to": 0.2, "step": 0.001,
+//   "method": "arclength", "branch": "retrieval", "stability": "lambda_AT", "milestones": [0.1], ...}
+struct ContinuationTask {
+  int parameter = -1;               // model parameter index
+  std::string branch;               // seed name at `from` (default: the model's first branch)
+  int indicator = -1;               // observable whose sign is thermodynamic stability (> 0 stable)
+  Continuation::Options options;
+};
+
 struct Spec {
   std::string source;  // file name (or "command line"), used in messages and outputs
   const FixedPointModel* model = nullptr;
@@ -92,6 +102,7 @@ struct Spec {
   TaskType task = TaskType::kSolve;
   ScanTask scan;                   // task "scan"
   PhaseTask phase;                 // task "phase_diagram"
+  ContinuationTask continuation;   // task "continuation"
   nlohmann::json task_json;        // the task object as given (validated for its type)
   std::vector<InitialPoint> init;  // empty: the model's default branches
   SolverSettings solver;
@@ -128,6 +139,9 @@ Point resolve_point(const FixedPointModel& model, const nlohmann::json& params,
 ScanTask parse_scan_task(const nlohmann::json& task, const FixedPointModel& model, const Point& point,
                          const std::string& source);
 nlohmann::json scan_task_to_json(const ScanTask& scan);
+ContinuationTask parse_continuation_task(const nlohmann::json& task, const FixedPointModel& model,
+                                         const SolverSettings& solver, const std::string& source);
+nlohmann::json continuation_task_to_json(const FixedPointModel& model, const ContinuationTask& c);
 PhaseTask parse_phase_task(const nlohmann::json& task, const FixedPointModel& model,
                            const std::string& source);
 

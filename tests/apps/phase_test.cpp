@@ -121,7 +121,9 @@ TEST_CASE("phase diagram: sk (J0, T) lines and the AT line") {
   for (const auto& r : t.rows) {
     CHECK(r.at("residual") <= 1e-9);
     const double tau = 1 - r.at("T");
-    if (tau > 0 && tau < 0.02 && r.at("h") > 0) {  // de Almeida-Thouless: h^2 ~ (4/3) tau^3
+    // de Almeida-Thouless: h^2 ~ (4/3) tau^3 as tau -> 0; below tau ~ 3e-3 the boundary
+    // tolerance (1e-9 on lambda_AT, itself O(tau^2) there) no longer resolves h.
+    if (tau > 3e-3 && tau < 0.02 && r.at("h") > 0) {
       ++near_tc;
       CHECK(r.at("h") * r.at("h") / (tau * tau * tau) == doctest::Approx(4.0 / 3.0).epsilon(0.05));
     }
