@@ -60,51 +60,43 @@ constexpr double kRetrievalM = 1e-6;
 // Smallest D = 1 - beta (1 - q) in the domain (see top of file).
 constexpr double kMinD = 1e-8;
 
-// Functions of x = beta a from one exponential e = exp(-2|x|) (accurate where tanh^2 -> 1).
-struct SpinFunctions {
-  double tanh, sech2, entropy;
-  explicit SpinFunctions(double x) {
-    const double ax = std::fabs(x), e = std::exp(-2.0 * ax), inv = 1.0 / (1.0 + e);
-    const double t = (1.0 - e) * inv;
-    tanh = x < 0 ? -t : t;
-    sech2 = 4.0 * e * inv * inv;
-    entropy = std::log1p(e) + 2.0 * ax * e * inv;  // ln 2cosh x - x tanh x
-  }
-};
-
-// E_z g(beta (mu + s z)), z ~ N(0, 1), for the k components g writes. The integrand is a smoothed
-// step of width 1 / (beta s) (in z) at z = -mu / s; s = 0 is the point mass at mu.
-template <class G>
-void field_expectation(int k, double beta, double mu, double s, const G& g, double* out) {
-  if (s <= 0.0) {
-    g(beta * mu, out);
-    return;
-  }
-  thread_local std::vector<Feature> features(1);  // reused: the map is a hot path
-  features[0] = Feature{-mu / s, 1.0 / (beta * s)};
-  const auto integrand = [&](double z, double* o) { g(beta * (mu + s * z), o); };
-  const QuadratureResult res = gaussian_expectation(k, integrand, features);
-  for (int j = 0; j < k; ++j) out[j] = res[j];
-}
-
 // Zero-temperature C = 2 phi(m / s) / s, s = sqrt(alpha r) > 0.
 double zero_temperature_c(double m, double s) {
   return 2.0 * phi(m / s) / s;
 }
 
 // The denominator of r' = q' / D^2 at T > 0 (see top of file): D' = 1 - beta E sech^2 from the
-// new moments, bounded below by half the iterate's D_x = 1 - beta (1 - q) >= 1e-8. At a fixed point
+// new moments, bounded below by half of an estimate D_x of D from the iterate. At a fixed point
 // D' = D_x, so the bound is inactive near solutions and adds no fixed points; far from them it
 // keeps r' from exploding where D' <= 0 (which sends Anderson into cycles of r' ~ 1e15).
+// D_x = min(1 - beta (1 - q), sqrt(q / r)): both equal D at a fixed point (r = q / D^2). The first
+// alone is 1 at a T = 0 state (q = 1) continued to T = 0+, where D = 1 - C is far smaller, and
+// would put a jump in F at T = 0; the second is 0/0 at the paramagnet (q = r = 0). Their minimum
+// is right in both places and continuous.
 struct Denominator {
   double d;
   bool bounded;  // true where the bound D_x / 2 is active
+  double dlog_bound_dq = 0, dlog_bound_dr = 0;  // d ln(bound) / d(q, r) where active
 };
 
-Denominator r_denominator(double beta, double e_sech2, double q_iterate) {
+Denominator r_denominator(double beta, double e_sech2, double q_iterate, double r_iterate) {
   const double d_new = 1.0 - beta * e_sech2;
-  const double d_floor = 0.5 * std::max(1.0 - beta * (1.0 - q_iterate), kMinD);
-  return d_new >= d_floor ? Denominator{d_new, false} : Denominator{d_floor, true};
+  const double q = std::max(q_iterate, 0.0);
+  const double d_q = 1.0 - beta * (1.0 - q);
+  const double d_ratio = r_iterate > 0.0 ? std::sqrt(q / r_iterate) : kInf;
+  const double d_x = std::min(d_q, d_ratio);
+  const double bound = 0.5 * std::max(d_x, kMinD);
+  if (d_new >= bound) return {d_new, false};
+  Denominator den{bound, true};
+  if (d_x > kMinD) {
+    if (d_q <= d_ratio) {
+      den.dlog_bound_dq = beta / d_q;
+    } else {
+      den.dlog_bound_dq = 0.5 / q;
+      den.dlog_bound_dr = -0.5 / r_iterate;
+    }
+  }
+  return den;
 }
 
 class HopfieldModel final : public FixedPointModel {
@@ -149,8 +141,8 @@ class HopfieldModel final : public FixedPointModel {
     const double sg_r = std::pow(1.0 + std::sqrt(2.0 / (kPi * alpha)), 2);
     std::vector<BranchSeed> seeds;
     seeds.push_back({"retrieval", Eigen::Vector3d(1.0, 1.0, 1.0)});
-    // q is seeded consistently with the T = 0 value of C = beta (1 - q), not at its bound 1: the
-    // map bounds D' below by half the iterate's D, so q = 1 would cap r' far below sg_r at low T.
+    // q is seeded consistently with the T = 0 value of C = beta (1 - q), not at its bound 1, so
+    // that the seed is close to the low-T solution in every slot.
     const double sg_c = 1.0 / (1.0 + std::sqrt(kPi * alpha / 2.0));
     const double q_lower = domain(p).lower[kQ];
     const double sg_q = T == 0.0 ? 1.0
@@ -181,28 +173,19 @@ class HopfieldModel final : public FixedPointModel {
       return;
     }
     const double beta = 1.0 / T;
-    double e[3];
-    field_expectation(
-        3, beta, m, s,
-        [](double xb, double* o) {
-          const SpinFunctions f(xb);
-          o[0] = f.tanh;
-          o[1] = f.tanh * f.tanh;
-          o[2] = f.sech2;
-        },
-        e);
-    const double d = r_denominator(beta, e[2], x[kQ]).d;
-    fx[kM] = e[0];
-    fx[kQ] = e[1];
-    fx[kR] = e[1] / (d * d);
+    const TanhMoments e = tanh_moments(beta * m, beta * s);  // the hot path: a fixed rule
+    const double d = r_denominator(beta, e.sech2, x[kQ], x[kR]).d;
+    fx[kM] = e.tanh;
+    fx[kQ] = e.tanh2;
+    fx[kR] = e.tanh2 / (d * d);
   }
 
   // dF/dx; derivatives in r by the heat equation d/dr E g(m + sqrt(alpha r) z) = alpha/2 E g''.
   //   T > 0: dm'/dm = beta E sech^2, dm'/dr = -alpha beta^2 E sech^2 tanh,
   //          dq'/dm = 2 beta E sech^2 tanh, dq'/dr = alpha beta^2 E[sech^4 - 2 tanh^2 sech^2],
   //          r' = g(q') with g(q) = q / D(q)^2, so dr'/d(m, r) = (D - 2 beta q') / D^3 dq'/d(m, r);
-  //          where the bound D = D_x / 2 is active, dr'/d(m, r) = dq'/d(m, r) / D^2 and
-  //          dr'/dq = -beta q' / D^3.
+  //          where the bound D = D_x / 2 is active, r' = q' / D^2 gives
+  //          dr'/d(m, r) = dq'/d(m, r) / D^2 - 2 r' d ln D / d(m, r), dr'/dq = -2 r' d ln D / dq.
   //   T = 0: dm'/dm = C, dm'/dr = -C m / (2 r), dr'/dC = 2 / (1 - C)^3 with
   //          dC/dm = -C m / (alpha r), dC/dr = C (m^2 / (alpha r) - 1) / (2 r).
   bool jacobian(const Eigen::VectorXd& x, const Point& p, Eigen::MatrixXd& jac) const override {
@@ -220,30 +203,24 @@ class HopfieldModel final : public FixedPointModel {
       return true;
     }
     const double beta = 1.0 / T;
-    double e[4];
-    field_expectation(
-        4, beta, m, s,
-        [](double xb, double* o) {
-          const SpinFunctions f(xb);
-          o[0] = f.sech2;
-          o[1] = f.sech2 * f.tanh;
-          o[2] = f.sech2 * (f.sech2 - 2.0 * f.tanh * f.tanh);
-          o[3] = f.tanh * f.tanh;
-        },
-        e);
-    const double q_new = e[3];
-    const Denominator den = r_denominator(beta, e[0], x[kQ]);
+    const TanhMoments e = tanh_derivative_moments(beta * m, beta * s);
+    const double q_new = e.tanh2;
+    const Denominator den = r_denominator(beta, e.sech2, x[kQ], x[kR]);
     const double d = den.d;
-    jac(kM, kM) = beta * e[0];
-    jac(kM, kR) = -alpha * beta * beta * e[1];
-    jac(kQ, kM) = 2.0 * beta * e[1];
-    jac(kQ, kR) = alpha * beta * beta * e[2];
-    // r' = q' / D^2: D = D' moves with q' (dD'/dq' = beta); the bound D_x / 2 moves with the q
-    // iterate.
+    jac(kM, kM) = beta * e.sech2;
+    jac(kM, kR) = -alpha * beta * beta * e.sech2_tanh;
+    jac(kQ, kM) = 2.0 * beta * e.sech2_tanh;
+    // E[sech^4 - 2 tanh^2 sech^2] = 3 E sech^4 - 2 E sech^2 (tanh^2 = 1 - sech^2).
+    jac(kQ, kR) = alpha * beta * beta * (3.0 * e.sech4 - 2.0 * e.sech2);
+    // r' = q' / D^2: D = D' moves with q' (dD'/dq' = beta); the bound moves with the iterate.
     const double dr_dq_new = den.bounded ? 1.0 / (d * d) : (d - 2.0 * beta * q_new) / (d * d * d);
     jac(kR, kM) = dr_dq_new * jac(kQ, kM);
     jac(kR, kR) = dr_dq_new * jac(kQ, kR);
-    if (den.bounded) jac(kR, kQ) = -beta * q_new / (d * d * d);
+    if (den.bounded) {  // r' = q' / b^2 with b = b(q, r): dr'/d(q, r) += -2 r' d ln b / d(q, r)
+      const double r_new = q_new / (d * d);
+      jac(kR, kQ) = -2.0 * r_new * den.dlog_bound_dq;
+      jac(kR, kR) += -2.0 * r_new * den.dlog_bound_dr;
+    }
     return true;
   }
 
@@ -264,11 +241,9 @@ class HopfieldModel final : public FixedPointModel {
     const double beta = 1.0 / T;
     const double d = 1.0 - beta * (1.0 - q);
     if (!(d > 0.0)) return std::nullopt;
-    double e[1];
-    field_expectation(
-        1, beta, m, s, [](double xb, double* o) { o[0] = log_2cosh(xb); }, e);
+    const TanhMoments e = tanh_thermodynamic_moments(beta * m, beta * s);
     return 0.5 * alpha + 0.5 * m * m + 0.5 * alpha * T * std::log(d) - 0.5 * alpha * q / d +
-           0.5 * alpha * beta * r * (1.0 - q) - T * e[0];
+           0.5 * alpha * beta * r * (1.0 - q) - T * e.log_2cosh;
   }
 
   Eigen::VectorXd observable_values(const Eigen::VectorXd& x, const Point& p) const override {
@@ -282,19 +257,10 @@ class HopfieldModel final : public FixedPointModel {
       sech4_term = kInf;
     } else {
       const double beta = 1.0 / T;
-      double e[3];
-      field_expectation(
-          3, beta, m, s,
-          [](double xb, double* o) {
-            const SpinFunctions f(xb);
-            o[0] = f.sech2;
-            o[1] = f.sech2 * f.sech2;
-            o[2] = f.entropy;
-          },
-          e);
-      c = beta * e[0];
-      sech4_term = alpha * beta * beta * e[1];
-      single_spin_entropy = e[2];
+      const TanhMoments e = tanh_thermodynamic_moments(beta * m, beta * s);
+      c = beta * e.sech2;
+      sech4_term = alpha * beta * beta * e.sech4;
+      single_spin_entropy = e.entropy;
     }
     const double d = 1.0 - c;
     const double lambda_at = 1.0 - sech4_term / (d * d);

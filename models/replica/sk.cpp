@@ -58,34 +58,6 @@ constexpr double kParamagnetQ = 1e-8;  // q below this: paramagnet
 constexpr double kMagnetisedM = 1e-6;  // |m| above this: magnetised
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
 
-// Functions of x = beta a, from one exponential: e = exp(-2|x|), so that sech^2 and the
-// single-spin entropy are accurate where tanh^2 -> 1.
-struct SpinFunctions {
-  double tanh, sech2, entropy;
-  explicit SpinFunctions(double x) {
-    const double ax = std::fabs(x), e = std::exp(-2.0 * ax), inv = 1.0 / (1.0 + e);
-    const double t = (1.0 - e) * inv;
-    tanh = x < 0 ? -t : t;
-    sech2 = 4.0 * e * inv * inv;
-    entropy = std::log1p(e) + 2.0 * ax * e * inv;  // log 2cosh x - x tanh x
-  }
-};
-
-// E_z g(beta (mu + s z)), z ~ N(0, 1), for the k components g writes. The integrand is a smoothed
-// step of width 1 / (beta s) (in z) at z = -mu / s; s = 0 is the point mass at mu.
-template <class G>
-void field_expectation(int k, double beta, double mu, double s, const G& g, double* out) {
-  if (s <= 0.0) {
-    g(beta * mu, out);
-    return;
-  }
-  thread_local std::vector<Feature> features(1);  // reused: the map is a hot path
-  features[0] = Feature{-mu / s, 1.0 / (beta * s)};
-  const auto integrand = [&](double z, double* o) { g(beta * (mu + s * z), o); };
-  const QuadratureResult r = gaussian_expectation(k, integrand, features);
-  for (int j = 0; j < k; ++j) out[j] = r[j];
-}
-
 class SkModel final : public FixedPointModel {
  public:
   std::string id() const override { return "sk"; }
@@ -145,17 +117,10 @@ class SkModel final : public FixedPointModel {
       fx[kQ] = 1.0;
       return;
     }
-    double e[2];
-    field_expectation(
-        2, 1.0 / T, mu, std::sqrt(std::max(x[kQ], 0.0)),
-        [](double xb, double* o) {
-          const double t = std::tanh(xb);
-          o[0] = t;
-          o[1] = t * t;
-        },
-        e);
-    fx[kM] = e[0];
-    fx[kQ] = e[1];
+    const double beta = 1.0 / T;
+    const TanhMoments e = tanh_moments(beta * mu, beta * std::sqrt(std::max(x[kQ], 0.0)));
+    fx[kM] = e.tanh;
+    fx[kQ] = e.tanh2;
   }
 
   // dF/dx by the heat equation d/dq E g(mu + sqrt(q) z) = E g''/2 (no 1/sqrt(q) at q = 0):
@@ -170,20 +135,13 @@ class SkModel final : public FixedPointModel {
       return true;
     }
     const double beta = 1.0 / T;
-    double e[3];
-    field_expectation(
-        3, beta, mu, std::sqrt(std::max(x[kQ], 0.0)),
-        [](double xb, double* o) {
-          const SpinFunctions s(xb);
-          o[0] = s.sech2;
-          o[1] = s.sech2 * s.tanh;
-          o[2] = s.sech2 * (s.sech2 - 2.0 * s.tanh * s.tanh);
-        },
-        e);
-    jac(kM, kM) = beta * J0 * e[0];
-    jac(kM, kQ) = -beta * beta * e[1];
-    jac(kQ, kM) = 2.0 * beta * J0 * e[1];
-    jac(kQ, kQ) = beta * beta * e[2];
+    const TanhMoments e =
+        tanh_derivative_moments(beta * mu, beta * std::sqrt(std::max(x[kQ], 0.0)));
+    jac(kM, kM) = beta * J0 * e.sech2;
+    jac(kM, kQ) = -beta * beta * e.sech2_tanh;
+    jac(kQ, kM) = 2.0 * beta * J0 * e.sech2_tanh;
+    // E[sech^4 - 2 tanh^2 sech^2] = 3 E sech^4 - 2 E sech^2 (tanh^2 = 1 - sech^2).
+    jac(kQ, kQ) = beta * beta * (3.0 * e.sech4 - 2.0 * e.sech2);
     return true;
   }
 
@@ -195,11 +153,8 @@ class SkModel final : public FixedPointModel {
     const double mu = J0 * m + p[kH];
     if (T == 0.0) return 0.5 * J0 * m * m - mu * std::erf(mu / kSqrt2) - 2.0 * phi(mu);
     const double beta = 1.0 / T;
-    double e[1];
-    field_expectation(
-        1, beta, mu, std::sqrt(std::max(q, 0.0)),
-        [](double xb, double* o) { o[0] = log_2cosh(xb); }, e);
-    return -0.25 * beta * (1.0 - q) * (1.0 - q) + 0.5 * J0 * m * m - T * e[0];
+    const TanhMoments e = tanh_thermodynamic_moments(beta * mu, beta * std::sqrt(std::max(q, 0.0)));
+    return -0.25 * beta * (1.0 - q) * (1.0 - q) + 0.5 * J0 * m * m - T * e.log_2cosh;
   }
 
   Eigen::VectorXd observable_values(const Eigen::VectorXd& x, const Point& p) const override {
@@ -213,19 +168,11 @@ class SkModel final : public FixedPointModel {
       lambda_at = -kInf;
     } else {
       const double beta = 1.0 / T;
-      double e[3];
-      field_expectation(
-          3, beta, mu, std::sqrt(std::max(q, 0.0)),
-          [](double xb, double* o) {
-            const SpinFunctions s(xb);
-            o[0] = s.sech2;
-            o[1] = s.sech2 * s.sech2;
-            o[2] = s.entropy;
-          },
-          e);
-      C = beta * e[0];
-      lambda_at = 1.0 - beta * beta * e[1];
-      single_spin_entropy = e[2];
+      const TanhMoments e =
+          tanh_thermodynamic_moments(beta * mu, beta * std::sqrt(std::max(q, 0.0)));
+      C = beta * e.sech2;
+      lambda_at = 1.0 - beta * beta * e.sech4;
+      single_spin_entropy = e.entropy;
     }
     Eigen::VectorXd out(4);
     out << -0.5 * C * (1.0 + q) - 0.5 * J0 * m * m - h * m,  // energy

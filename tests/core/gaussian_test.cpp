@@ -9,6 +9,7 @@
 #include <gsl/gsl_integration.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <functional>
@@ -526,5 +527,182 @@ TEST_CASE("gaussian quadrature is thread-safe: concurrent calls agree with seria
     std::vector<double> serial;
     work(i, serial);
     CHECK(parallel[i] == serial);  // bitwise: same rules, same arithmetic
+  }
+}
+
+// --- tanh_moments: the fixed rule for E g(x0 + sigma z), g = tanh and its relatives -------------
+
+namespace {
+
+using saddle::tanh_derivative_moments;
+using saddle::tanh_moments;
+using saddle::tanh_thermodynamic_moments;
+using saddle::TanhMoments;
+
+// The seven functions of TanhMoments at x, from one exponential (as a reference integrand).
+void tanh_functions(double x, double* out) {
+  const double e = std::exp(-2.0 * std::fabs(x)), inv = 1.0 / (1.0 + e);
+  const double t = std::copysign((1.0 - e) * inv, x), s2 = 4.0 * e * inv * inv;
+  out[0] = t;
+  out[1] = t * t;
+  out[2] = s2;
+  out[3] = s2 * t;
+  out[4] = s2 * s2;
+  out[5] = std::fabs(x) + std::log1p(e);                  // ln 2cosh x
+  out[6] = std::log1p(e) + 2.0 * std::fabs(x) * e * inv;  // ln 2cosh x - x tanh x
+}
+
+std::array<double, 7> components(const TanhMoments& m) {
+  return {m.tanh, m.tanh2, m.sech2, m.sech2_tanh, m.sech4, m.log_2cosh, m.entropy};
+}
+
+}  // namespace
+
+TEST_CASE("tanh_moments: every component against gaussian_expectation at tol 3e-16" *
+          doctest::test_suite("validation")) {
+  // x = beta (a + s z) over beta from 0.5 to 1000, kinks inside and far outside |z| < 9, widths
+  // 1 / (beta s) from 5e-5 to 100 (both rules of tanh_moments and all three of its meshes).
+  // Reference: the adaptive rule with abs_tol = rel_tol = 3e-16 (it converges at all these points);
+  // measured differences are below 6e-16 (8e-16 relative for ln 2cosh), rounding in both.
+  QuadratureOptions tight;
+  tight.abs_tol = 3e-16;
+  tight.rel_tol = 3e-16;
+  tight.cutoff = 12.0;
+  tight.max_panels = 20000;
+  int points = 0;
+  for (const double beta : {0.5, 1.0, 3.0, 10.0, 50.0, 200.0, 1000.0})
+    for (const double a : {0.0, 1e-9, 0.05, -0.4, 1.0, -2.5})
+      for (const double s : {0.02, 0.1, 0.4, 1.0, 3.0}) {
+        const double x0 = beta * a, sigma = beta * s;
+        INFO("beta = " << beta << ", a = " << a << ", s = " << s);
+        const QuadratureResult ref = gaussian_expectation(
+            7, [&](double z, double* out) { tanh_functions(x0 + sigma * z, out); },
+            {{-a / s, 1.0 / sigma}}, tight);
+        REQUIRE(ref.converged);
+        const std::array<double, 7> v = components(tanh_thermodynamic_moments(x0, sigma));
+        for (int j = 0; j < 7; ++j) {
+          INFO("component " << j);
+          if (j == 5)  // ln 2cosh x grows like |x0|
+            CHECK(v[j] == relative(ref[j], 2e-15));
+          else
+            CHECK(std::fabs(v[j] - ref[j]) <= 2e-15);
+        }
+        // The map's and the Jacobian's functions compute the same values.
+        const TanhMoments m = tanh_moments(x0, sigma), d = tanh_derivative_moments(x0, sigma);
+        CHECK(m.tanh == v[0]);
+        CHECK(m.tanh2 == v[1]);
+        CHECK(m.sech2 == v[2]);
+        CHECK(d.sech2_tanh == v[3]);
+        CHECK(d.sech4 == v[4]);
+        ++points;
+      }
+  CHECK(points == 210);
+}
+
+TEST_CASE("tanh_moments: derivatives in x0 and sigma by central differences") {
+  // d/dx0 E g(x) = E g'(x) and d/dsigma E g(x) = sigma E g''(x) (Stein): the components must be
+  // consistent with each other, on both rules and across the mesh boundaries sigma = 1/2, 1, 2.
+  //   g = ln 2cosh: g' = tanh, g'' = sech^2;  g = tanh: g' = sech^2, g'' = -2 sech^2 tanh.
+  for (const double sigma : {0.1, 0.3, 0.49, 0.5, 0.7, 1.0, 1.5, 2.0, 5.0, 40.0})
+    for (const double x0 : {0.0, 0.2, -1.3, 4.0, 25.0}) {
+      INFO("x0 = " << x0 << ", sigma = " << sigma);
+      const TanhMoments m = tanh_thermodynamic_moments(x0, sigma);
+      const double h = 1e-5 * std::max(1.0, sigma);
+      const TanhMoments xp = tanh_thermodynamic_moments(x0 + h, sigma);
+      const TanhMoments xm = tanh_thermodynamic_moments(x0 - h, sigma);
+      // At a boundary the two evaluations use different rules: their values agree to ~1e-16,
+      // which the difference quotient turns into ~1e-10.
+      const double hs = 1e-6 * sigma;
+      const TanhMoments sp = tanh_thermodynamic_moments(x0, sigma + hs);
+      const TanhMoments sm = tanh_thermodynamic_moments(x0, sigma - hs);
+      // O(h^2) truncation plus rounding ~1e-15 |g| / h.
+      const double tol = 1e-8 * (1.0 + std::fabs(x0));
+      CHECK((xp.log_2cosh - xm.log_2cosh) / (2 * h) == absolute(m.tanh, tol));
+      CHECK((xp.tanh - xm.tanh) / (2 * h) == absolute(m.sech2, tol));
+      CHECK((xp.sech2 - xm.sech2) / (2 * h) == absolute(-2.0 * m.sech2_tanh, tol));
+      CHECK((sp.log_2cosh - sm.log_2cosh) / (2 * hs) == absolute(sigma * m.sech2, tol));
+      CHECK((sp.tanh - sm.tanh) / (2 * hs) == absolute(-2.0 * sigma * m.sech2_tanh, tol));
+    }
+}
+
+TEST_CASE("tanh_moments: limits, symmetries and work counts") {
+  // sigma = 0: the functions at x0.
+  double f[7];
+  tanh_functions(0.7, f);
+  const std::array<double, 7> at = components(tanh_thermodynamic_moments(0.7, 0.0));
+  for (int j = 0; j < 7; ++j) CHECK(at[j] == relative(f[j], 1e-15));
+  // Odd and even components, the sign of sigma, tanh^2 + sech^2 = 1.
+  for (const double sigma : {0.2, 0.8, 3.0, 300.0})
+    for (const double x0 : {0.0, 0.3, 2.0, 60.0}) {
+      INFO("x0 = " << x0 << ", sigma = " << sigma);
+      const TanhMoments p = tanh_derivative_moments(x0, sigma);
+      const TanhMoments n = tanh_derivative_moments(-x0, -sigma);
+      CHECK(std::fabs(p.tanh + n.tanh) <= 1e-15);
+      CHECK(std::fabs(p.sech2_tanh + n.sech2_tanh) <= 1e-15);
+      CHECK(std::fabs(p.sech2 - n.sech2) <= 1e-15);
+      CHECK(std::fabs(p.sech4 - n.sech4) <= 1e-15);
+      CHECK(std::fabs(p.tanh2 + p.sech2 - 1.0) <= 2e-16);
+      if (x0 == 0.0) {
+        CHECK(p.tanh == 0.0);
+        CHECK(p.sech2_tanh == 0.0);
+      }
+      // At most 168 nodes: Gauss-Hermite 32-64 below sigma = 1/2, above it up to 46-84 on each
+      // side of the kink, none where the kink is 20 widths beyond |z| = 9 (x0 = 60 here).
+      CHECK(p.evaluations <= 168);
+      if (sigma < 0.5) CHECK(p.evaluations >= 32);
+    }
+  CHECK(tanh_moments(0.3, 3.0).evaluations <= 100);
+  // beta -> infinity: E tanh(beta (a + s z)) -> E sign = 1 - 2 H(a / s), with the correction
+  // -(pi^2 / 12) p'(0) / beta^2, p'(0) = a phi(a / s) / s^3 (see the beta = 1000 test above).
+  // The O(beta^-4) remainder: 2e-13 at beta = 1000, 2e-17 at 1e4 (measured).
+  for (const double beta : {1e4, 1e5, 1e8}) {
+    const double a = 0.3, s = 0.8;
+    const double sign_mean = 1.0 - 2.0 * saddle::H(a / s);
+    const double correction =
+        -kPi * kPi / (12.0 * beta * beta) * a * saddle::phi(a / s) / (s * s * s);
+    const TanhMoments m = tanh_thermodynamic_moments(beta * a, beta * s);
+    CHECK(m.tanh == absolute(sign_mean + correction, 1e-14));
+    // E sech^2(beta u) = p(0) int sech^2 / beta + O(beta^-3) = 2 phi(a / s) / (s beta).
+    CHECK(m.sech2 == relative(2.0 * saddle::phi(a / s) / (s * beta), 1e-5));
+    // E ln 2cosh(beta u) / beta -> E |u| = a erf(a / (s sqrt2)) + 2 s phi(a / s).
+    const double mean_abs = a * std::erf(a / (s * saddle::kSqrt2)) + 2.0 * s * saddle::phi(a / s);
+    CHECK(m.log_2cosh / beta == relative(mean_abs, 1e-5));
+  }
+  // sigma = inf: E tanh = E sech^2 = 0; infinite x0: the sign; NaN propagates.
+  const TanhMoments wide = tanh_moments(0.4, kInf);
+  CHECK(wide.tanh == 0.0);
+  CHECK(wide.sech2 == 0.0);
+  CHECK(wide.tanh2 == 1.0);
+  for (const double sigma : {0.0, 0.1, 1.0}) {
+    const TanhMoments up = tanh_thermodynamic_moments(kInf, sigma);
+    CHECK(up.tanh == 1.0);
+    CHECK(up.sech2 == 0.0);
+    CHECK(up.log_2cosh == kInf);
+    CHECK(up.entropy == 0.0);
+    CHECK(tanh_moments(-kInf, sigma).tanh == -1.0);
+  }
+  for (const TanhMoments& m :
+       {tanh_thermodynamic_moments(std::nan(""), 1.0),
+        tanh_thermodynamic_moments(0.5, std::nan("")), tanh_thermodynamic_moments(kInf, kInf)}) {
+    for (const double v : components(m)) CHECK(std::isnan(v));
+  }
+}
+
+TEST_CASE("tanh_moments is thread-safe: concurrent calls agree bitwise with serial ones") {
+  const auto work = [](int i, std::vector<double>& out) {
+    for (int k = 0; k < 40; ++k) {
+      const TanhMoments m = tanh_thermodynamic_moments(0.37 * (i - k % 5), 0.05 + 0.11 * k);
+      for (const double v : components(m)) out.push_back(v);
+    }
+  };
+  constexpr int kThreads = 8;
+  std::vector<std::vector<double>> parallel(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) threads.emplace_back(work, i, std::ref(parallel[i]));
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) {
+    std::vector<double> serial;
+    work(i, serial);
+    CHECK(parallel[i] == serial);
   }
 }

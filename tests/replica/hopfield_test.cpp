@@ -8,11 +8,13 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "saddle/error.hpp"
+#include "saddle/gaussian.hpp"
 #include "saddle/model.hpp"
 #include "saddle/problem.hpp"
 #include "saddle/solvers.hpp"
@@ -204,6 +206,74 @@ TEST_CASE("hopfield: the domain keeps 1 - beta (1 - q) > 0 and the map finite") 
   CHECK(d0.lower[2] == 1.0);
 }
 
+TEST_CASE("hopfield: map, free energy, C and lambda_AT agree with gaussian_expectation") {
+  // The model takes its Gaussian moments from tanh_moments (a fixed rule); here they come from the
+  // adaptive rule with a Feature at the kink (default options: abs_tol 1e-14), over the domain,
+  // beta up to 1000. Both are accurate to ~5e-16: m' and q' agree to 2e-15; r' = q' / D'^2 and the
+  // observables amplify an error e in E sech^2 by beta / D (r': 2 beta r / D).
+  const auto reference = [](double beta, double m, double s, int k,
+                            const std::function<void(double, double*)>& g, double* out) {
+    if (s == 0.0) return g(beta * m, out);
+    const QuadratureResult r = gaussian_expectation(
+        k, [&](double z, double* o) { g(beta * (m + s * z), o); }, {{-m / s, 1.0 / (beta * s)}});
+    REQUIRE(r.converged);
+    for (int j = 0; j < k; ++j) out[j] = r[j];
+  };
+  const double e = 2e-15;  // error allowed in each Gaussian moment
+  int cases = 0;
+  for (const double alpha : {0.001, 0.05, 0.138, 0.2})
+    for (const double T : {0.001, 0.02, 0.1, 0.5, 1.0, 1.5})
+      for (const double m : {0.0, 1e-12, 0.3, -0.5, 0.97})
+        for (const double r : {0.0, 1e-6, 0.5, 1.0, 20.0, 700.0}) {
+          const Point p = point(alpha, T);
+          const double beta = 1.0 / T, s = std::sqrt(alpha * r);
+          const double q = 0.5 * (hopfield().domain(p).lower[1] + 1.0);
+          INFO("alpha = " << alpha << ", T = " << T << ", m = " << m << ", r = " << r);
+          double v[5];  // E tanh, E tanh^2, E sech^2, E sech^4, E ln 2cosh
+          reference(
+              beta, m, s, 5,
+              [](double x, double* o) {
+                const double t = std::tanh(x), s2 = 1.0 / (std::cosh(x) * std::cosh(x));
+                o[0] = t;
+                o[1] = t * t;
+                o[2] = s2;
+                o[3] = s2 * s2;
+                o[4] = log_2cosh(x);
+              },
+              v);
+          Eigen::VectorXd fx;
+          hopfield().map(Eigen::Vector3d(m, q, r), p, fx);
+          CHECK(std::fabs(fx[0] - v[0]) <= e);
+          CHECK(std::fabs(fx[1] - v[1]) <= e);
+          // r' = q' / D^2, D = 1 - beta E sech^2, bounded below by half the iterate's estimate
+          // D_x = min(1 - beta (1 - q), sqrt(q / r)) of D (at least 1e-8).
+          const double d_x = std::min(1.0 - beta * (1.0 - q), r > 0 ? std::sqrt(q / r) : 1e300);
+          const double d_floor = 0.5 * std::max(d_x, 1e-8);
+          const double d = std::max(1.0 - beta * v[2], d_floor);
+          const double r_ref = v[1] / (d * d);
+          CHECK(std::fabs(fx[2] - r_ref) <= e * (1.0 + r_ref * 2.0 * beta / d) + 1e-15 * r_ref);
+          // Free energy (AGS, see hopfield.cpp) and the observables C and lambda_AT.
+          const Eigen::Vector3d x(m, q, r);
+          const double dq = 1.0 - beta * (1.0 - q);
+          const double f = 0.5 * alpha + 0.5 * m * m + 0.5 * alpha * T * std::log(dq) -
+                           0.5 * alpha * q / dq + 0.5 * alpha * beta * r * (1.0 - q) - T * v[4];
+          CHECK(free_energy(p, x) == doctest::Approx(f).epsilon(1e-14).scale(1.0));
+          const double c = beta * v[2];
+          CHECK(observable(p, x, "C") == doctest::Approx(c).epsilon(beta * e).scale(1.0));
+          // lambda_AT = 1 - alpha beta^2 E sech^4 / (1 - C)^2: error e in E sech^4, beta e in C.
+          const double dc = std::fabs(1.0 - c);
+          if (dc > 1e-3) {
+            const double lambda = 1.0 - alpha * beta * beta * v[3] / (dc * dc);
+            const double lambda_tol =
+                2.0 * alpha * beta * beta * e * (1.0 + 2.0 * beta * v[3] / dc) / (dc * dc);
+            CHECK(std::fabs(observable(p, x, "lambda_AT") - lambda) <=
+                  lambda_tol + 1e-14 * (1.0 + std::fabs(lambda)));
+          }
+          ++cases;
+        }
+  CHECK(cases == 720);
+}
+
 TEST_CASE("hopfield: the T = 0 map is the zero-temperature form") {
   const double alpha = 0.1, m = 0.9, r = 1.3;
   Eigen::VectorXd fx;
@@ -236,10 +306,11 @@ TEST_CASE("hopfield: analytic Jacobian agrees with central differences") {
   struct Case {
     double alpha, T, m, q, r;
   };
-  // The fourth case has D' = 1 - beta E sech^2 < 0 at the iterate: the bound D_x / 2 is active.
+  // The fourth and fifth cases have D' = 1 - beta E sech^2 < 0 at the iterate: the bound D_x / 2
+  // is active, with D_x = 1 - beta (1 - q) in the fourth and D_x = sqrt(q / r) in the fifth.
   for (const Case c : {Case{0.05, 0.5, 0.8, 0.8, 2.0}, Case{0.1, 0.1, 0.9, 0.95, 1.2},
                        Case{0.05, 1.5, 0.1, 0.05, 0.5}, Case{0.05, 0.5, 0.0, 0.64, 8.0},
-                       Case{0.1, 0.0, 0.9, 1.0, 1.5}}) {
+                       Case{0.05, 0.5, 0.0, 0.99, 5.0}, Case{0.1, 0.0, 0.9, 1.0, 1.5}}) {
     const Point p = point(c.alpha, c.T);
     const Eigen::Vector3d x(c.m, c.q, c.r);
     Eigen::MatrixXd jac;
@@ -258,6 +329,24 @@ TEST_CASE("hopfield: analytic Jacobian agrees with central differences") {
         // central differences: O(step^2 F''') plus rounding 1e-16 |F| / step
         CHECK(std::fabs(jac(i, j) - fd[i]) <= 1e-6 * (1.0 + std::fabs(fd[i])));
       }
+    }
+  }
+}
+
+TEST_CASE("hopfield: the map is continuous at T = 0 on the T = 0 solutions") {
+  // A T = 0 solution (q = 1) fed to the T > 0 map must give nearly itself: continuation and phase
+  // boundaries step from T = 0 to T > 0 (regression: a bound on D' taken from 1 - beta (1 - q) = 1
+  // alone made r' jump from 20.3 to 4 on the spin-glass branch at alpha = 0.05).
+  for (const double alpha : {0.001, 0.05, 0.138}) {
+    const Point z = point(alpha, 0.0);
+    for (const std::string branch : {"retrieval", "spin_glass"}) {
+      if (branch == "retrieval" && alpha > 0.1379) continue;  // no retrieval state beyond alpha_c
+      const Solution s0 = solve_branch(z, branch);
+      Eigen::VectorXd f0, f1;
+      hopfield().map(s0.x, z, f0);
+      hopfield().map(s0.x, point(alpha, 1e-4), f1);
+      INFO("alpha = " << alpha << ", branch " << branch);
+      CHECK((f1 - f0).norm() <= 1e-3 * (1.0 + f0.norm()));
     }
   }
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "saddle/gaussian.hpp"
 #include "saddle/model.hpp"
 #include "saddle/problem.hpp"
 #include "saddle/solvers.hpp"
@@ -128,6 +129,56 @@ TEST_CASE("sk: the map reduces to closed forms at T = 0 and at q = 0") {
   sk().map(Eigen::Vector2d(0.0, 0.0), sk_point(0.5), fx);
   CHECK(fx[0] == 0.0);
   CHECK(fx[1] == 0.0);
+}
+
+TEST_CASE("sk: map, free energy and observables agree with gaussian_expectation") {
+  // The model takes its Gaussian moments from tanh_moments (a fixed rule); here they come from the
+  // adaptive rule with a Feature at the kink (default options: abs_tol 1e-14), beta up to 1000.
+  // Both are accurate to ~5e-16: m' and q' agree to 2e-15; C = beta E sech^2 to 2e-15 beta.
+  const double e = 2e-15;
+  int cases = 0;
+  for (const double T : {0.001, 0.02, 0.3, 1.0, 2.0})
+    for (const double h : {0.0, 0.3})
+      for (const double J0 : {0.0, 1.5})
+        for (const double m : {-0.5, 0.0, 0.8})
+          for (const double q : {0.0, 1e-10, 0.3, 0.99, 1.0}) {
+            INFO("T = " << T << ", h = " << h << ", J0 = " << J0 << ", m = " << m << ", q = " << q);
+            const Point p = sk_point(T, h, J0);
+            const double beta = 1.0 / T, mu = J0 * m + h, s = std::sqrt(q);
+            const auto g = [](double x, double* o) {
+              const double t = std::tanh(x), s2 = 1.0 / (std::cosh(x) * std::cosh(x));
+              o[0] = t;
+              o[1] = t * t;
+              o[2] = s2;
+              o[3] = s2 * s2;
+              o[4] = log_2cosh(x);
+            };
+            double v[5];
+            if (s == 0.0) {
+              g(beta * mu, v);
+            } else {
+              const QuadratureResult r =
+                  gaussian_expectation(5, [&](double z, double* o) { g(beta * (mu + s * z), o); },
+                                       {{-mu / s, 1.0 / (beta * s)}});
+              REQUIRE(r.converged);
+              for (int j = 0; j < 5; ++j) v[j] = r[j];
+            }
+            const Eigen::Vector2d x(m, q);
+            Eigen::VectorXd fx;
+            sk().map(x, p, fx);
+            CHECK(std::fabs(fx[0] - v[0]) <= e);
+            CHECK(std::fabs(fx[1] - v[1]) <= e);
+            const double f = -0.25 * beta * (1.0 - q) * (1.0 - q) + 0.5 * J0 * m * m - T * v[4];
+            const auto f_model = sk().free_energy(x, p);
+            REQUIRE(f_model);
+            CHECK(*f_model == doctest::Approx(f).epsilon(1e-14).scale(1.0));
+            CHECK(observable(p, x, "C") ==
+                  doctest::Approx(beta * v[2]).epsilon(beta * e).scale(1.0));
+            CHECK(observable(p, x, "lambda_AT") ==
+                  doctest::Approx(1.0 - beta * beta * v[3]).epsilon(beta * beta * e).scale(1.0));
+            ++cases;
+          }
+  CHECK(cases == 300);
 }
 
 TEST_CASE("sk: domain fixes q = 1 at T = 0 and is the declared box otherwise") {
