@@ -32,8 +32,7 @@
 //   at alpha_c = max_y alpha(y) ~ 0.138 with m ~ 0.967 (AGS 1985, 1987); the spin-glass branch
 //   appears at T_g = 1 + sqrt(alpha) (linearising q = beta^2 alpha r, r = q / (1 - beta)^2).
 //
-// Seeds: retrieval (m = q = r = 1), spin_glass (m = 0, q = 1, r at its T = 0 value), paramagnet
-// (m = q = r = 0) only for T > T_g = 1 + sqrt(alpha): for 1 < T < T_g the paramagnet is admissible
+// Seeds (see branches()): retrieval, spin_glass, and the paramagnet (m = q = r = 0) only for T > T_g = 1 + sqrt(alpha): for 1 < T < T_g the paramagnet is admissible
 // but unstable (lambda_AT < 0) and has a lower RS free energy than the spin glass (the q
 // direction of the n -> 0 replica free energy is inverted), so it must not be offered to a
 // lowest-free-energy selection. Retrieval and spin glass are compared by free energy as in AGS.
@@ -99,6 +98,35 @@ Denominator r_denominator(double beta, double e_sech2, double q_iterate, double 
   return den;
 }
 
+// Seeds at T > 0 (see branches()). Bisection, 1e-13 in the variable: a few dozen moment calls.
+template <class G>
+double bisect(G g, double lo, double hi) {  // g(lo) > 0 > g(hi)
+  for (int i = 0; i < 200 && hi - lo > 1e-13; ++i) {
+    const double mid = 0.5 * (lo + hi);
+    (g(mid) > 0.0 ? lo : hi) = mid;
+  }
+  return 0.5 * (lo + hi);
+}
+
+// The Curie-Weiss magnetisation m = tanh(m / T) (alpha = 0), for T < 1.
+double curie_weiss_m(double T) {
+  return bisect([T](double m) { return std::tanh(m / T) - m; }, 1e-300, 1.0);
+}
+
+// The spin-glass solution reduced to q (m = 0, r = q / D(q)^2, D = 1 - beta (1 - q)):
+// g(q) = E tanh^2(beta sqrt(alpha q) / D z) - q changes sign from + (as D -> 0+, or as q -> 0+
+// for 1 < T < T_g) to - at q = 1. nullopt if the bracket does not hold (T >= T_g).
+std::optional<double> spin_glass_q(double alpha, double T) {
+  const double beta = 1.0 / T;
+  const auto g = [&](double q) {
+    const double d = 1.0 - beta * (1.0 - q);
+    return tanh_moments(0.0, beta * std::sqrt(alpha * q) / d).tanh2 - q;
+  };
+  const double lo = T < 1.0 ? 1.0 - T * (1.0 - 1e-6) : 1e-6;
+  if (!(g(lo) > 0.0) || !(g(1.0) < 0.0)) return std::nullopt;
+  return bisect(g, lo, 1.0);
+}
+
 class HopfieldModel final : public FixedPointModel {
  public:
   std::string id() const override { return "hopfield"; }
@@ -130,25 +158,43 @@ class HopfieldModel final : public FixedPointModel {
   }
   std::vector<std::string> branch_notes() const override {
     return {
-        "retrieval: m = 1, q = 1, r = 1",
-        "spin_glass: m = 0, q = 1, r = (1 + sqrt(2 / (pi alpha)))^2 (its T = 0 value)",
+        "retrieval: T = 0: m = q = r = 1; 0 < T < 1: the Curie-Weiss state m = tanh(m / T), "
+        "q = m^2, r = q / (1 - beta (1 - q))^2",
+        "spin_glass: T = 0: m = 0, q = 1, r = (1 + sqrt(2 / (pi alpha)))^2; T > 0: the exact m = 0 "
+        "solution, found by bisection in q (r = q / (1 - beta (1 - q))^2)",
         "paramagnet: m = 0, q = 0, r = 0 (only for T > T_g = 1 + sqrt(alpha), where it is stable)"};
   }
 
+  // Seeds. T = 0: retrieval (1, 1, 1) and the closed-form spin glass. T > 0: retrieval starts from
+  // the Curie-Weiss state (alpha = 0: m = tanh(beta m), q = m^2, r = q / D^2) and the spin glass
+  // from its exact solution found by bisection in the one-variable reduction (spin_glass_q), so
+  // that neither depends on the iteration finding its way from a far-off point.
   std::vector<BranchSeed> branches(const Point& p) const override {
     const double alpha = p[kAlpha], T = p[kT];
     // The T = 0 spin-glass solution: m = 0, C = 1 / (1 + sqrt(pi alpha / 2)), r = 1 / (1 - C)^2.
-    const double sg_r = std::pow(1.0 + std::sqrt(2.0 / (kPi * alpha)), 2);
+    const double sg_r0 = std::pow(1.0 + std::sqrt(2.0 / (kPi * alpha)), 2);
     std::vector<BranchSeed> seeds;
-    seeds.push_back({"retrieval", Eigen::Vector3d(1.0, 1.0, 1.0)});
-    // q is seeded consistently with the T = 0 value of C = beta (1 - q), not at its bound 1, so
-    // that the seed is close to the low-T solution in every slot.
-    const double sg_c = 1.0 / (1.0 + std::sqrt(kPi * alpha / 2.0));
-    const double q_lower = domain(p).lower[kQ];
-    const double sg_q = T == 0.0 ? 1.0
-                        : 1.0 - T * sg_c > q_lower ? 1.0 - T * sg_c
-                                                   : 0.5 * (q_lower + 1.0);
-    seeds.push_back({"spin_glass", Eigen::Vector3d(0.0, sg_q, sg_r)});
+    if (T == 0.0) {
+      seeds.push_back({"retrieval", Eigen::Vector3d(1.0, 1.0, 1.0)});
+      seeds.push_back({"spin_glass", Eigen::Vector3d(0.0, 1.0, sg_r0)});
+      return seeds;
+    }
+    const double beta = 1.0 / T;
+    const auto r_of = [beta](double q) { return q / std::pow(1.0 - beta * (1.0 - q), 2); };
+    if (T < 1.0) {
+      const double m0 = curie_weiss_m(T), q0 = m0 * m0;
+      seeds.push_back({"retrieval", Eigen::Vector3d(m0, q0, r_of(q0))});
+    } else {
+      seeds.push_back({"retrieval", Eigen::Vector3d(1.0, 1.0, 1.0)});  // none exists for T > 1
+    }
+    if (const auto q = spin_glass_q(alpha, T)) {
+      seeds.push_back({"spin_glass", Eigen::Vector3d(0.0, *q, r_of(*q))});
+    } else {  // T >= T_g: there is no spin glass; seed at its T = 0 value (it flows to q = 0)
+      const double sg_c = 1.0 / (1.0 + std::sqrt(kPi * alpha / 2.0));
+      const double q_lower = domain(p).lower[kQ];
+      const double sg_q = 1.0 - T * sg_c > q_lower ? 1.0 - T * sg_c : 0.5 * (q_lower + 1.0);
+      seeds.push_back({"spin_glass", Eigen::Vector3d(0.0, sg_q, sg_r0)});
+    }
     if (T > 1.0 + std::sqrt(alpha)) seeds.push_back({"paramagnet", Eigen::Vector3d(0.0, 0.0, 0.0)});
     return seeds;
   }
