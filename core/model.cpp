@@ -121,4 +121,10 @@ FixedPointProblem make_problem(const FixedPointModel& model, const Point& point)
   return problem;
 }
 
+std::vector<std::string> FixedPointModel::branch_names(const Point& p) const {
+  std::vector<std::string> names;
+  for (const auto& seed : branches(p)) names.push_back(seed.name);
+  return names;
+}
+
 }  // namespace saddle

@@ -369,6 +369,16 @@ JobOutcome execute(const Job& job, const ScanOptions& scan_opts, std::ostream& p
     outcome.converged = found == static_cast<int>(results.size());
     summary["tables"] = tables;
     summary["boundaries"] = boundaries;
+    if (spec.phase.labels) {
+      const PhaseLabels pl = label_phases(spec, scan_opts.jobs);
+      const auto names = spec.model->parameter_names();
+      const std::string xn = names[spec.phase.x_index], yn = names[spec.phase.y_index];
+      nlohmann::json labels = nlohmann::json::array();
+      for (const auto& l : pl.labels) labels.push_back({{"phase", l.phase}, {xn, l.x}, {yn, l.y}, {"points", l.points}});
+      summary["phase_labels"] = {{"grid", {spec.phase.label_grid[0], spec.phase.label_grid[1]}},
+                                 {"unresolved_points", pl.unresolved},
+                                 {"labels", labels}};
+    }
     summary["status"] = outcome.converged ? "converged" : "not_converged";
     summary["solver_statistics"] = {{"boundaries", results.size()}, {"found", found}, {"map_evaluations", evals}};
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

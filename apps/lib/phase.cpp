@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <set>
 #include <algorithm>
@@ -437,6 +438,53 @@ void preflight_phase(const Spec& spec) {
                              did_you_mean(b.branches[j], known) + "; branches there: " + list);
       }
   }
+}
+
+PhaseLabels label_phases(const Spec& spec, int jobs) {
+  const PhaseTask& pt = spec.phase;
+  const int nx = pt.label_grid[0], ny = pt.label_grid[1];
+  std::vector<std::string> phase(static_cast<std::size_t>(nx * ny));
+  std::vector<double> xs(phase.size()), ys(phase.size());
+  std::atomic<int> next{0};
+  auto worker = [&] {
+    for (int k = next++; k < nx * ny; k = next++) {
+      const int i = k % nx, j = k / nx;
+      Point p = spec.point;
+      xs[k] = p.params[pt.x_index] = pt.x_min + (i + 0.5) / nx * (pt.x_max - pt.x_min);
+      ys[k] = p.params[pt.y_index] = pt.y_min + (j + 0.5) / ny * (pt.y_max - pt.y_min);
+      for (const auto& rec : solve_point(*spec.model, p, {}, spec.solver))
+        if (rec.selected) phase[k] = rec.phase.empty() ? rec.branch : rec.phase;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < std::min(jobs, nx * ny); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+
+  PhaseLabels out;
+  out.grid_points = nx * ny;
+  std::map<std::string, std::vector<int>> members;
+  for (int k = 0; k < nx * ny; ++k) {
+    if (phase[k].empty()) ++out.unresolved;
+    else members[phase[k]].push_back(k);
+  }
+  for (const auto& [name, ks] : members) {
+    // Distances in the plane normalised by the ranges; the nearest member keeps the label inside
+    // a non-convex region.
+    double cx = 0, cy = 0;
+    for (int k : ks) cx += (xs[k] - pt.x_min) / (pt.x_max - pt.x_min), cy += (ys[k] - pt.y_min) / (pt.y_max - pt.y_min);
+    cx /= ks.size();
+    cy /= ks.size();
+    int best = ks.front();
+    double best_d = INFINITY;
+    for (int k : ks) {
+      const double dx = (xs[k] - pt.x_min) / (pt.x_max - pt.x_min) - cx, dy = (ys[k] - pt.y_min) / (pt.y_max - pt.y_min) - cy;
+      if (dx * dx + dy * dy < best_d) best_d = dx * dx + dy * dy, best = k;
+    }
+    out.labels.push_back({name, xs[best], ys[best], static_cast<int>(ks.size())});
+  }
+  std::stable_sort(out.labels.begin(), out.labels.end(), [](const PhaseLabel& a, const PhaseLabel& b) { return a.points > b.points; });
+  return out;
 }
 
 std::vector<BoundaryResult> run_phase_diagram(const Spec& spec, int jobs) {

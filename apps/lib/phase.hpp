@@ -35,4 +35,16 @@ void preflight_phase(const Spec& spec);
 
 std::vector<BoundaryResult> run_phase_diagram(const Spec& spec, int jobs);
 
+// Where to write each phase's name on the diagram (PhaseTask::labels).
+struct PhaseLabel {
+  std::string phase;
+  double x = 0, y = 0;  // the grid point of this phase nearest to the centroid of its points
+  int points = 0;       // grid points where it is the selected phase
+};
+struct PhaseLabels {
+  std::vector<PhaseLabel> labels;  // by decreasing number of points
+  int grid_points = 0, unresolved = 0;  // unresolved: no branch converged
+};
+PhaseLabels label_phases(const Spec& spec, int jobs);
+
 }  // namespace saddle

@@ -1,5 +1,6 @@
 #include "plot.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -77,6 +78,10 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
                       " every ::1 with lines lw 2 title " + quoted(b["name"].get<std::string>() + " (" + b["kind"].get<std::string>() + ")"));
     }
     if (plots.empty()) throw InputError("plot.empty", dir, "no boundary was traced; nothing to draw");
+    if (summary.contains("phase_labels"))
+      for (const auto& l : summary["phase_labels"]["labels"])
+        body << "set label " << quoted(l["phase"].get<std::string>()) << " at " << format_number(l[x].get<double>()) << ","
+             << format_number(l[y].get<double>()) << " center front font ',13' tc rgb '#333333'\n";
     body << "plot ";
     for (std::size_t i = 0; i < plots.size(); ++i) body << (i ? ", \\\n     " : "") << plots[i];
     body << "\n";
@@ -108,8 +113,32 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
     } else {
       throw InputError("plot.unsupported", dir, "scans over " + std::to_string(ordered.size()) + " axes are not drawn; expected 1 or 2 axes");
     }
+  } else if (type == "continuation") {
+    // The branch as a curve, solid where stable and dashed where not (thermodynamic stability when
+    // the spec named an indicator, else iteration stability), special points marked and named.
+    const auto cols = csv_header(d / "branch.csv");
+    const std::string xname = cols.at(0), yname = column.empty() ? cols.at(1) : column;
+    const int cx = 1, cy = column_index(cols, yname, "branch.csv");
+    const bool thermo = std::find(cols.begin(), cols.end(), "thermodynamically_stable") != cols.end();
+    const int cs = column_index(cols, thermo ? "thermodynamically_stable" : "iteration_stable", "branch.csv");
+    const int cl = column_index(cols, "label", "branch.csv");
+    const std::string sx = std::to_string(cx), sy = std::to_string(cy), ss = std::to_string(cs), sl = std::to_string(cl);
+    const std::string stability = thermo ? "thermodynamically " : "iteration-";
+    body << "set xlabel " << gnuplot_label(xname) << " noenhanced\nset ylabel " << gnuplot_label(yname) << " noenhanced\n"
+         << "set offsets graph 0.02, graph 0.02, graph 0.06, graph 0.06\n"
+         << "special(s) = s eq 'fold' || s eq 'iteration_stability_change' || s eq 'thermodynamic_stability_change'\n"
+         << "plot 'branch.csv' using " << sx << ":(strcol(" << ss << ") eq 'true' ? column(" << sy << ") : NaN) every ::1 "
+         << "with lines lw 2 lc rgb '#1f77b4' title " << quoted(stability + "stable") << ", \\\n"
+         << "     'branch.csv' using " << sx << ":(strcol(" << ss << ") eq 'true' ? NaN : column(" << sy << ")) every ::1 "
+         << "with lines lw 2 dt 2 lc rgb '#1f77b4' title " << quoted("unstable or unknown") << ", \\\n"
+         << "     'branch.csv' using " << sx << ":(special(strcol(" << sl << ")) ? column(" << sy << ") : NaN):(strcol(" << sl
+         << ").' at '.sprintf('%.10g', column(" << sx << "))) every ::1 with labels point pt 7 ps 1.3 lc rgb '#d62728' "
+         << "offset char -1,-1.2 right notitle, \\\n"
+         << "     'branch.csv' using " << sx << ":(strcol(" << sl << ") eq 'milestone' ? column(" << sy << ") : NaN) every ::1 "
+         << "with points pt 6 ps 1 lc rgb '#555555' title 'milestones'\n";
   } else {
-    throw InputError("plot.unsupported", dir, "task type '" + type + "' has no plot yet; expected a scan or a phase_diagram result");
+    throw InputError("plot.unsupported", dir,
+                     "task type '" + type + "' has no plot yet; expected a scan, continuation or phase_diagram result");
   }
   const std::string script = gp.str() + body.str();
   const std::string full = script + "set terminal pngcairo size 1000,700 noenhanced\nset output 'plot.png'\nreplot\n"

@@ -44,19 +44,37 @@ struct BranchTrack {
   }
 };
 
-std::vector<BranchSeed> starts_at(const Spec& spec, const Point& p) {
-  std::vector<BranchSeed> seeds;
-  if (!spec.init.empty()) {
-    for (const auto& i : spec.init) seeds.push_back({i.name, i.x0});
-    return seeds;
+// The starts at p: the spec's init points, or the model's branches (those the task names). Seeds
+// are computed only when a cold start asks for one (x0() on a model branch), since a warm start
+// from the previous points of the line does not need them.
+class Starts {
+ public:
+  Starts(const Spec& spec, const Point& p) : spec_(spec), p_(p) {
+    if (!spec.init.empty()) {
+      for (const auto& i : spec.init) names_.push_back(i.name);
+      return;
+    }
+    for (auto& n : spec.model->branch_names(p))
+      if (spec.scan.branches.empty() ||
+          std::find(spec.scan.branches.begin(), spec.scan.branches.end(), n) != spec.scan.branches.end())
+        names_.push_back(std::move(n));
   }
-  for (auto& s : spec.model->branches(p)) {
-    if (spec.scan.branches.empty() ||
-        std::find(spec.scan.branches.begin(), spec.scan.branches.end(), s.name) != spec.scan.branches.end())
-      seeds.push_back(std::move(s));
+  const std::vector<std::string>& names() const { return names_; }
+  const Eigen::VectorXd& x0(std::size_t i) {
+    if (!spec_.init.empty()) return spec_.init[i].x0;
+    if (seeds_.empty()) seeds_ = spec_.model->branches(p_);
+    for (const auto& s : seeds_)
+      if (s.name == names_[i]) return s.x0;
+    throw InternalError("model " + spec_.model->id() + ": branch_names() lists '" + names_[i] +
+                        "' but branches() has no such seed");
   }
-  return seeds;
-}
+
+ private:
+  const Spec& spec_;
+  const Point& p_;
+  std::vector<std::string> names_;
+  std::vector<BranchSeed> seeds_;
+};
 
 struct LineStats {
   long evals = 0, solves = 0, converged = 0, cold = 0;
@@ -72,20 +90,21 @@ std::vector<ScanPoint> solve_line(const Spec& spec, std::size_t line, LineStats&
   for (double lambda : along.values) {
     p.params[along.param_index] = lambda;
     const FixedPointProblem problem = make_problem(model, p);
-    const auto seeds = starts_at(spec, p);
+    Starts starts(spec, p);
     ScanPoint sp;
     sp.point = p;
     std::set<std::string> offered;
-    for (const auto& seed : seeds) {
-      offered.insert(seed.name);
-      auto it = std::find_if(tracks.begin(), tracks.end(), [&](const BranchTrack& t) { return t.name == seed.name; });
+    for (std::size_t k = 0; k < starts.names().size(); ++k) {
+      const std::string& name = starts.names()[k];
+      offered.insert(name);
+      auto it = std::find_if(tracks.begin(), tracks.end(), [&](const BranchTrack& t) { return t.name == name; });
       if (it == tracks.end()) {
-        tracks.push_back({seed.name, {}, {}});
+        tracks.push_back({name, {}, {}});
         it = tracks.end() - 1;
       }
       BranchTrack& track = *it;
-      Eigen::VectorXd x0 = seed.x0;
       const bool warm = !track.xs.empty();
+      Eigen::VectorXd x0 = warm ? track.xs.back() : starts.x0(k);
       if (track.xs.size() == 1) {
         x0 = track.xs[0];
       } else if (track.xs.size() == 2) {  // secant predictor
@@ -101,22 +120,22 @@ std::vector<ScanPoint> solve_line(const Spec& spec, std::size_t line, LineStats&
         SolverSettings newton = spec.solver;
         newton.method = SolverMethod::kNewton;
         newton.max_iterations = std::min(newton.max_iterations, 20);
-        rec = solve_start(model, p, problem, seed.name, x0, newton, false);
+        rec = solve_start(model, p, problem, name, x0, newton, false);
         if (!rec.converged()) {
           spent += rec.summary.map_evaluations;
-          rec = solve_start(model, p, problem, seed.name, x0, spec.solver, false);
+          rec = solve_start(model, p, problem, name, x0, spec.solver, false);
         }
       } else {
         // After a failure on this line (typically: the branch ended at a fold), the seed gets a
         // tenth of the budget, so a branch that no longer exists does not dominate the scan.
         SolverSettings cold = spec.solver;
         if (track.failed_last) cold.max_iterations = std::max(1, cold.max_iterations / 10);
-        rec = solve_start(model, p, problem, seed.name, x0, cold, false);
+        rec = solve_start(model, p, problem, name, x0, cold, false);
       }
       if (warm && !rec.converged()) {
         // The prediction may have overshot a fold or left the basin: fall back to the seed.
         spent += rec.summary.map_evaluations;
-        rec = solve_start(model, p, problem, seed.name, seed.x0, spec.solver, false);
+        rec = solve_start(model, p, problem, name, starts.x0(k), spec.solver, false);
         ++stats.cold;
       }
       rec.summary.map_evaluations += spent;
@@ -155,7 +174,7 @@ void preflight_scan(const Spec& spec) {
     Point p = line_point(spec, line);
     for (double v : along.values) {
       p.params[along.param_index] = v;
-      for (const auto& s : spec.model->branches(p)) seen.insert(s.name);
+      for (const auto& n : spec.model->branch_names(p)) seen.insert(n);
     }
   }
   for (std::size_t i = 0; i < spec.scan.branches.size(); ++i) {

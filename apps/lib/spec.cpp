@@ -567,7 +567,7 @@ json continuation_task_to_json(const FixedPointModel& model, const ContinuationT
 }
 
 PhaseTask parse_phase_task(const json& task, const FixedPointModel& model, const std::string& source) {
-  check_keys(task, {"type", "x", "y", "range", "boundaries", "step", "tol"}, source, "/task");
+  check_keys(task, {"type", "x", "y", "range", "boundaries", "step", "tol", "labels", "label_grid"}, source, "/task");
   PhaseTask pt;
   const auto names = model.parameter_names();
   const auto infos = model.parameters();
@@ -623,6 +623,19 @@ PhaseTask parse_phase_task(const json& task, const FixedPointModel& model, const
     if (!(pt.tol > 0 && pt.tol < 1e-3))
       throw InputError("spec.bad_value", where_of(source, "/task/tol"),
                        "tol = " + format_number(pt.tol) + " is out of range; expected 0 < tol < 1e-3");
+  }
+  if (task.contains("labels")) pt.labels = require_bool(task["labels"], source, "/task/labels");
+  if (task.contains("label_grid")) {
+    const json& g = task["label_grid"];
+    const auto bad = [&] {
+      return InputError("spec.bad_value", where_of(source, "/task/label_grid"),
+                        "expected [nx, ny] with integers 2 <= nx, ny <= 200, got " + g.dump());
+    };
+    if (!g.is_array() || g.size() != 2) throw bad();
+    for (int k = 0; k < 2; ++k) {
+      if (!g[k].is_number_integer() || g[k].get<long>() < 2 || g[k].get<long>() > 200) throw bad();
+      pt.label_grid[k] = g[k].get<int>();
+    }
   }
   if (!task.contains("boundaries"))
     throw InputError("spec.missing_key", where_of(source, "/task"), "missing key 'boundaries'; expected a list of boundaries");

@@ -101,6 +101,9 @@ class FixedPointModel {
 
   // Default starting points at p, one per branch that exists there.
   virtual std::vector<BranchSeed> branches(const Point& p) const = 0;
+  // The names of branches(p), in the same order. Override when seeds cost real work (a scan asks
+  // for the names at every grid point but for seeds only at cold starts).
+  virtual std::vector<std::string> branch_names(const Point& p) const;
 
   // Domain at p. Default: the declared order-parameter bounds.
   virtual Domain domain(const Point& p) const;

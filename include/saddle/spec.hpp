@@ -84,6 +84,11 @@ struct PhaseTask {
   double step = 0.01;  // arclength step, as a fraction of the plot (ranges normalised to 1)
   double tol = 1e-9;   // residual tolerance of the boundary equations
   std::vector<BoundarySpec> boundaries;
+  // Phase labels: the selected phase on a coarse label_grid[0] x label_grid[1] grid of cell
+  // centres (every default branch solved, lowest free energy wins); each phase is labelled at its
+  // grid point nearest to the centroid of its points. "labels": false turns it off.
+  bool labels = true;
+  int label_grid[2] = {24, 16};
 };
 
 // task "continuation": {"parameter": "alpha", "from": 0.01, "to": 0.2, "step": 0.001,

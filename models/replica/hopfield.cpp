@@ -199,6 +199,11 @@ class HopfieldModel final : public FixedPointModel {
     return seeds;
   }
 
+  std::vector<std::string> branch_names(const Point& p) const override {
+    if (p[kT] > 1.0 + std::sqrt(p[kAlpha])) return {"retrieval", "spin_glass", "paramagnet"};
+    return {"retrieval", "spin_glass"};
+  }
+
   Domain domain(const Point& p) const override {
     const double T = p[kT];
     const double q_lower = T == 0.0 ? 1.0 : std::max(0.0, 1.0 - T * (1.0 - kMinD));

@@ -333,6 +333,16 @@ TEST_CASE("hopfield: analytic Jacobian agrees with central differences") {
   }
 }
 
+TEST_CASE("hopfield: branch_names() lists the names of branches(), in order") {
+  for (const double alpha : {1e-4, 0.01, 0.05, 0.138, 0.3, 2.0})
+    for (const double T : {0.0, 0.01, 0.5, 0.99, 1.0, 1.2, 1.5, 3.0}) {
+      std::vector<std::string> names;
+      for (const auto& s : hopfield().branches(point(alpha, T))) names.push_back(s.name);
+      INFO("alpha = " << alpha << ", T = " << T);
+      CHECK(hopfield().branch_names(point(alpha, T)) == names);
+    }
+}
+
 TEST_CASE("hopfield: the map is continuous at T = 0 on the T = 0 solutions") {
   // A T = 0 solution (q = 1) fed to the T > 0 map must give nearly itself: continuation and phase
   // boundaries step from T = 0 to T > 0 (regression: a bound on D' taken from 1 - beta (1 - q) = 1
