@@ -352,13 +352,16 @@ JobOutcome execute(const Job& job, const ScanOptions& scan_opts, std::ostream& p
     int found = 0;
     for (const auto& b : results) {
       std::vector<std::vector<std::string>> rows;
-      for (const auto& r : b.rows) {
+      for (std::size_t i = 0; i < b.rows.size(); ++i) {
         std::vector<std::string> cells;
-        for (double v : r) cells.push_back(format_number(v));
+        for (double v : b.rows[i]) cells.push_back(std::isfinite(v) ? format_number(v) : "");
+        cells.push_back(b.status[i]);
         rows.push_back(cells);
       }
+      std::vector<std::string> columns = b.columns;
+      columns.push_back("status");
       const std::string table = "boundary_" + b.name + ".csv";
-      write_file_atomic(job.dir, table, csv_table(b.columns, rows));
+      write_file_atomic(job.dir, table, csv_table(columns, rows));
       tables.push_back(table);
       boundaries.push_back({{"name", b.name}, {"kind", to_string(b.kind)}, {"found", b.found},
                             {"points", b.rows.size()}, {"start", b.start}, {"message", b.message},

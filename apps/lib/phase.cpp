@@ -99,6 +99,7 @@ class Boundary {
       }
       row.push_back(p.residual);
       out.rows.push_back(std::move(row));
+      out.status.push_back(reduced() && !states[i].allFinite() ? "state_not_converged" : "converged");
     }
     out.map_evaluations = evals_;
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

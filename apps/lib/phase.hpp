@@ -22,8 +22,12 @@ struct BoundaryResult {
   std::string name;
   BoundaryKind kind = BoundaryKind::kInstability;
   bool found = false;                 // a start point was found in the bracket
-  std::vector<std::string> columns;   // x, y, then order parameters, then residual
+  std::vector<std::string> columns;   // x, y, then order parameters, then residual, status
   std::vector<std::vector<double>> rows;
+  // Per row: "converged", or "state_not_converged" where the branch could not be re-solved at a
+  // point of a reduced boundary (instability, critical): its order-parameter cells are then
+  // empty (the point itself is on the boundary: its residual is that of the boundary equation).
+  std::vector<std::string> status;
   std::string message;                // how the start was found, how each end was reached
   nlohmann::json start;               // the start point {x, y}
   long map_evaluations = 0;

@@ -31,7 +31,13 @@ Table read_table(const fs::path& p) {
     std::stringstream ss(line);
     std::map<std::string, double> row;
     std::size_t i = 0;
-    for (std::string c; std::getline(ss, c, ','); ++i) row[t.columns[i]] = std::stod(c);
+    for (std::string c; std::getline(ss, c, ','); ++i) {
+      if (t.columns[i] == "status") {
+        CHECK(c == "converged");  // every traced point carries its branch state
+        continue;
+      }
+      row[t.columns[i]] = std::stod(c);
+    }
     t.rows.push_back(row);
   }
   return t;
