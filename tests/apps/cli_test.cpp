@@ -7,25 +7,15 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli.hpp"
+#include "cli_harness.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-struct CliResult {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-CliResult cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "saddle");
-  std::ostringstream out, err;
-  const int code = saddle::run_cli(args, out, err);
-  return {code, out.str(), err.str()};
-}
+using saddle::test::CliResult;
+using saddle::test::cli;
 
 // A scratch directory unique to one test case, removed at the end.
 struct Scratch {

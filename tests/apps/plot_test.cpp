@@ -8,30 +8,15 @@
 #include <sstream>
 #include <string>
 
-#include "cli.hpp"
+#include "cli_harness.hpp"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "saddle");
-  std::ostringstream o, e;
-  const int code = saddle::run_cli(args, o, e);
-  return {code, o.str(), e.str()};
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using Run = saddle::test::CliResult;
+using saddle::test::cli;
+using saddle::test::slurp;
 
 bool have_gnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 

@@ -6,31 +6,16 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "cli.hpp"
+#include "cli_harness.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
-
-Result cli(std::vector<std::string> args) {
-  args.insert(args.begin(), "saddle");
-  std::ostringstream out, err;
-  const int code = saddle::run_cli(args, out, err);
-  return {code, out.str(), err.str()};
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using Result = saddle::test::CliResult;
+using saddle::test::cli;
+using saddle::test::slurp;
 
 struct Dir {
   fs::path path;
