@@ -13,6 +13,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "parallel.hpp"
 #include "phase.hpp"
 #include "plot.hpp"
 #include "scan.hpp"
@@ -529,15 +530,9 @@ int cmd_run(const std::vector<std::string>& spec_paths, const std::string& out_f
   if (job_list.size() == 1) {
     outcomes[0] = execute(job_list[0], scan_options(jobs, progress, shard_k, shard_n), err);
   } else {
-    std::atomic<std::size_t> next{0};
-    auto worker = [&] {
-      for (std::size_t i = next++; i < job_list.size(); i = next++)
-        outcomes[i] = execute(job_list[i], scan_options(1, false, shard_k, shard_n), err);
-    };
-    std::vector<std::thread> pool;
-    for (int j = 1; j < std::min<int>(jobs, static_cast<int>(job_list.size())); ++j) pool.emplace_back(worker);
-    worker();
-    for (auto& t : pool) t.join();
+    parallel_for(job_list.size(), jobs, [&](std::size_t i) {
+      outcomes[i] = execute(job_list[i], scan_options(1, false, shard_k, shard_n), err);
+    });
   }
   bool all = true;
   for (const auto& o : outcomes) {

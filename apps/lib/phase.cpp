@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "parallel.hpp"
 #include "runner.hpp"
 #include "saddle/curve.hpp"
 #include "saddle/error.hpp"
@@ -446,9 +447,9 @@ PhaseLabels label_phases(const Spec& spec, int jobs) {
   const int nx = pt.label_grid[0], ny = pt.label_grid[1];
   std::vector<std::string> phase(static_cast<std::size_t>(nx * ny));
   std::vector<double> xs(phase.size()), ys(phase.size());
-  std::atomic<int> next{0};
-  auto worker = [&] {
-    for (int k = next++; k < nx * ny; k = next++) {
+  parallel_for(static_cast<std::size_t>(nx * ny), jobs, [&](std::size_t kk) {
+    const int k = static_cast<int>(kk);
+    {
       const int i = k % nx, j = k / nx;
       Point p = spec.point;
       xs[k] = p.params[pt.x_index] = pt.x_min + (i + 0.5) / nx * (pt.x_max - pt.x_min);
@@ -456,11 +457,7 @@ PhaseLabels label_phases(const Spec& spec, int jobs) {
       for (const auto& rec : solve_point(*spec.model, p, {}, spec.solver))
         if (rec.selected) phase[k] = rec.phase.empty() ? rec.branch : rec.phase;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int t = 1; t < std::min(jobs, nx * ny); ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  });
 
   PhaseLabels out;
   out.grid_points = nx * ny;
@@ -491,14 +488,7 @@ PhaseLabels label_phases(const Spec& spec, int jobs) {
 std::vector<BoundaryResult> run_phase_diagram(const Spec& spec, int jobs) {
   const auto& bs = spec.phase.boundaries;
   std::vector<BoundaryResult> out(bs.size());
-  std::atomic<std::size_t> next{0};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < bs.size(); i = next++) out[i] = Boundary(spec, bs[i]).run();
-  };
-  std::vector<std::thread> pool;
-  for (int j = 1; j < std::min<int>(jobs, static_cast<int>(bs.size())); ++j) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  parallel_for(bs.size(), jobs, [&](std::size_t i) { out[i] = Boundary(spec, bs[i]).run(); });
   return out;
 }
 

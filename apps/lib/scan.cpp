@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "parallel.hpp"
 #include "output.hpp"
 #include "saddle/error.hpp"
 #include "saddle/problem.hpp"
@@ -202,14 +203,8 @@ ScanResult run_scan(const Spec& spec, const ScanOptions& options, std::ostream& 
 
   std::vector<std::vector<ScanPoint>> lines(n_lines);
   std::vector<LineStats> stats(n_lines);
-  std::atomic<std::size_t> next{0}, done_points{0};
+  std::atomic<std::size_t> done_points{0};
   std::atomic<bool> finished{false};
-  auto worker = [&] {
-    for (std::size_t i = next++; i < n_lines; i = next++) {
-      lines[i] = solve_line(spec, result.first_line + i, stats[i]);
-      done_points += per_line;
-    }
-  };
   std::thread reporter;
   if (options.progress) {
     reporter = std::thread([&] {
@@ -232,10 +227,16 @@ ScanResult run_scan(const Spec& spec, const ScanOptions& options, std::ostream& 
     });
   }
   const int jobs = std::max(1, std::min<int>(options.jobs, static_cast<int>(std::max<std::size_t>(1, n_lines))));
-  std::vector<std::thread> pool;
-  for (int j = 1; j < jobs; ++j) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
+  try {
+    parallel_for(n_lines, jobs, [&](std::size_t i) {
+      lines[i] = solve_line(spec, result.first_line + i, stats[i]);
+      done_points += per_line;
+    });
+  } catch (...) {
+    finished = true;
+    if (reporter.joinable()) reporter.join();
+    throw;
+  }
   finished = true;
   if (reporter.joinable()) reporter.join();
 
