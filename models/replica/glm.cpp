@@ -130,10 +130,13 @@ class GlmModel final : public FixedPointModel {
     return {lo, hi};
   }
 
+  // Outside [0, rho] (boundary tracers evaluate there) q is clamped: F is continuous and constant
+  // beyond the box, so every fixed point still lies in it.
   void map(const Eigen::VectorXd& x, const Point& p, Eigen::VectorXd& fx) const override {
     const auto pr = prior(p);
-    const double qhat =
-        p[kAlpha] * channel(p)->values(x[0], pr->second_moment(p[kRho]), p[kDelta]).g2;
+    const double rho = pr->second_moment(p[kRho]);
+    const double q = std::min(std::max(x[0], 0.0), rho);
+    const double qhat = p[kAlpha] * channel(p)->values(q, rho, p[kDelta]).g2;
     fx.resize(1);
     fx[0] = pr->values(qhat, p[kRho]).q;
   }
