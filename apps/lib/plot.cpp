@@ -95,6 +95,7 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
     const std::string along = summary["spec"]["task"]["along"];
     if (ordered.size() == 1) {
       const int cx = column_index(cols, ordered[0], "phases.csv");
+      if (grid[ordered[0]].value("spacing", "") == "log") body << "set logscale x\n";
       body << "set xlabel " << gnuplot_label(ordered[0]) << " noenhanced\nset ylabel " << gnuplot_label(cols[static_cast<std::size_t>(cz - 1)]) << " noenhanced\n"
            << "plot 'phases.csv' using " << cx << ":" << cz << " every ::1 with linespoints title " << quoted(cols[static_cast<std::size_t>(cz - 1)]) << "\n";
     } else if (ordered.size() == 2) {
@@ -108,8 +109,39 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
     } else {
       throw InputError("plot.unsupported", dir, "scans over " + std::to_string(ordered.size()) + " axes are not drawn; expected 1 or 2 axes");
     }
+  } else if (type == "continuation") {
+    // The branch (y: --z column, default the first order parameter) against the continuation
+    // parameter, with the labelled special points (fold, stability changes) as points.
+    const std::string x = summary["spec"]["task"]["parameter"];
+    const auto cols = csv_header(d / "branch.csv");
+    const int cx = column_index(cols, x, "branch.csv");
+    const int cy = column.empty() ? cx + 1 : column_index(cols, column, "branch.csv");
+    const int cl = column_index(cols, "label", "branch.csv");
+    const std::string y = cols[static_cast<std::size_t>(cy - 1)];
+    const std::string sx = std::to_string(cx), sy = std::to_string(cy), sl = std::to_string(cl);
+    body << "set xlabel " << gnuplot_label(x) << " noenhanced\nset ylabel " << gnuplot_label(y) << " noenhanced\n"
+         << "plot 'branch.csv' using " << sx << ":" << sy << " every ::1 with lines lw 2 title " << quoted(y);
+    // The labelled rows go in a data block: gnuplot's strcol() repeats the previous row's value
+    // for an empty last field, so filtering branch.csv by label in gnuplot marks wrong rows.
+    std::ifstream in(d / "branch.csv");
+    std::string line;
+    std::getline(in, line);
+    std::ostringstream block;
+    while (std::getline(in, line)) {
+      std::vector<std::string> f;
+      std::stringstream ss(line);
+      for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+      if (static_cast<int>(f.size()) < cl || f[static_cast<std::size_t>(cl - 1)].empty()) continue;
+      const std::string label = f[static_cast<std::size_t>(cl - 1)];
+      if (label == "start" || label == "end" || label == "milestone") continue;
+      block << f[static_cast<std::size_t>(cx - 1)] << "," << f[static_cast<std::size_t>(cy - 1)] << "," << label << "\n";
+    }
+    if (!block.str().empty())
+      body << ", \\\n     $special using 1:2:3 with labels point pt 7 ps 1.5 offset 1,-0.5 left notitle";
+    body << "\n";
+    if (!block.str().empty()) body.str("$special << EOD\n" + block.str() + "EOD\n" + body.str());
   } else {
-    throw InputError("plot.unsupported", dir, "task type '" + type + "' has no plot yet; expected a scan or a phase_diagram result");
+    throw InputError("plot.unsupported", dir, "task type '" + type + "' has no plot yet; expected a scan, a continuation or a phase_diagram result");
   }
   const std::string script = gp.str() + body.str();
   const std::string full = script + "set terminal pngcairo size 1000,700 noenhanced\nset output 'plot.png'\nreplot\n"
