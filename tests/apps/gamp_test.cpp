@@ -65,7 +65,8 @@ TEST_SUITE("validation") {
       std::string prior;
       double alpha;
     };
-    for (const Case& c : {Case{"gaussian", 2.0}, Case{"rademacher", 0.8}, Case{"rademacher", 2.0}}) {
+    for (const Case& c :
+         {Case{"gaussian", 2.0}, Case{"rademacher", 0.8}, Case{"rademacher", 2.0}}) {
       INFO(c.prior << " alpha = " << c.alpha);
       const Theory t = theory(c.prior, c.alpha);
       const int seeds = 8;
