@@ -31,9 +31,11 @@
 //   alpha_alg ~ 1.493 (the spinodal of the poor-generalisation branch);
 //   gaussian prior, sign channel, alpha -> inf: Bayes error 0.442/alpha, Gibbs error 0.625/alpha
 //   (Opper and Haussler 1991; Engel and Van den Broeck, Statistical Mechanics of Learning, 2001);
-//   gaussian prior, linear channel: closed form q = rho - v + Delta... checked by its quadratic
-//   (qhat = alpha / (1 - q + Delta), q = qhat / (1 + qhat)).
-// Limits: at alpha = 0, q = 0 and Phi = -alpha ln 2 = 0 (sign); Phi(q = 0) = alpha Psi_out(0).
+//   gaussian prior, linear channel: qhat = alpha / (1 - q + Delta), q = qhat / (1 + qhat), so
+//   q = [(1 + Delta + alpha) - sqrt((1 + Delta + alpha)^2 - 4 alpha)] / 2;
+//   I-MMSE: dI/dDelta = -alpha v / (2 Delta (v + Delta)), v = rho - q (linear channel, any prior);
+//   envelope: dPhi/dalpha = Psi_out(q) along a solution.
+// Small alpha (gaussian prior, sign): qhat = 2 alpha / pi at q = 0, so q ~ 2 alpha / pi.
 #include <cmath>
 #include <limits>
 #include <memory>

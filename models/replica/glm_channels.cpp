@@ -7,7 +7,7 @@
 //           As q -> rho (Delta = 0) the integrands concentrate on |V| ~ sqrt(s), s = v / q; for
 //           s < 1 the integral is taken over u instead, with weight sqrt(s) phi(sqrt(s) u), which
 //           stays smooth: E g_out^2 -> 2 phi(0) int phi(u) mills(u) du / sqrt(q v), i.e.
-//           qhat ~ alpha K / sqrt(rho - q), the origin of the 1/alpha laws (K = 0.7203).
+//           qhat ~ alpha K / sqrt(rho - q), the origin of the 1/alpha laws (K = 0.7206).
 //           Test errors against sign(z): Bayes arccos(sqrt(q/rho))/pi, Gibbs arccos(q/rho)/pi.
 //   linear  y = z + sqrt(Delta) xi, Delta > 0: Z_out = N(y; omega, v),
 //             Psi_out = -ln(2 pi v)/2 - 1/2,   E g_out^2 = 1 / v.
