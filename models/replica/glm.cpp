@@ -86,7 +86,7 @@ class GlmModel final : public FixedPointModel {
              {"gaussian", "rademacher", "gauss_bernoulli"},
              "gaussian",
              "distribution P0 of the teacher's components"},
-            {"channel", {"sign", "linear"}, "sign", "output channel P_out(y | z)"}};
+            {"channel", {"sign", "linear", "relu"}, "sign", "output channel P_out(y | z)"}};
   }
   std::vector<OrderParameterInfo> order_parameters() const override {
     return {{"q", 0.0, 1.0,
@@ -147,6 +147,9 @@ class GlmModel final : public FixedPointModel {
   // point of Phi_RS only for a discrete prior with noiseless labels; elsewhere Phi -> -inf there.
   std::optional<std::string> inadmissible(const Eigen::VectorXd& x, const Point& p) const override {
     if (x[0] < prior(p)->second_moment(p[kRho]) || has_perfect_state(p)) return std::nullopt;
+    Eigen::VectorXd fx;
+    map(x, p, fx);
+    if (std::fabs(fx[0] - x[0]) > 1e-9) return std::nullopt;  // not a fixed point at all
     return "q = rho (qhat = inf) is a spurious fixed point: perfect recovery is a solution only "
            "for a discrete prior with noiseless labels";
   }

@@ -192,6 +192,34 @@ TEST_SUITE("validation") {
   }
 
   TEST_CASE(
+      "glm: relu channel: Gibbs = 2 Bayes (squared errors, 1e-9) and dPhi/dalpha = Psi_out "
+      "(1e-6)") {
+    // For squared errors the Gibbs student is an independent posterior sample, so its error is
+    // twice the posterior variance, the Bayes error: the closed-form arc-cosine kernel against
+    // quadrature.
+    const Point p = glm_point("gaussian", "relu", 1.0, 0.1);
+    for (double q : {0.1, 0.5, 0.9}) {
+      Eigen::VectorXd x(1);
+      x << q;
+      CHECK(observable(p, x, "eg_gibbs") ==
+            doctest::Approx(2 * observable(p, x, "eg_bayes")).epsilon(1e-9));
+    }
+    // Stationarity of Phi in q (E g_out^2 = 2 Psi_out'(q)) makes dPhi/dalpha = Psi_out(q), with
+    // Psi_out = (Phi - phi0(qhat)) / alpha at the solution (gaussian prior: phi0 in closed form).
+    const double alpha = 1.0, h = 1e-4;
+    auto phi = [&](double a) {
+      const Point pa = glm_point("gaussian", "relu", a, 0.1);
+      return observable(pa, solve_uninformed(pa), "free_entropy");
+    };
+    const Eigen::VectorXd x = solve_uninformed(p);
+    const double qhat = observable(p, x, "qhat");
+    const double psi =
+        (observable(p, x, "free_entropy") - (0.5 * qhat / (1.0 + qhat) - 0.5 * std::log1p(qhat))) /
+        alpha;
+    CHECK((phi(alpha + h) - phi(alpha - h)) / (2 * h) == doctest::Approx(psi).epsilon(1e-6));
+  }
+
+  TEST_CASE(
       "glm: gaussian prior, sign channel: 0.442/alpha (Bayes) and 0.625/alpha (Gibbs) at "
       "alpha = 1000") {
     // The asymptotic constants in closed form: qhat ~ alpha K / sqrt(1 - q) with
