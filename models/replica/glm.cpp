@@ -147,7 +147,7 @@ class GlmModel final : public FixedPointModel {
     const auto pr = prior(p);
     const double rho = pr->second_moment(p[kRho]);
     const double q = std::min(std::max(x[0], 0.0), rho);
-    const double qhat = p[kAlpha] * channel(p)->values(q, rho, p[kDelta]).g2;
+    const double qhat = conjugate(p[kAlpha], channel(p)->values(q, rho, p[kDelta]).g2);
     fx.resize(1);
     fx[0] = pr->values(qhat, p[kRho]).q;
   }
@@ -195,10 +195,12 @@ class GlmModel final : public FixedPointModel {
     const double rho = pr->second_moment(p[kRho]);
     const double q = std::min(std::max(x[0], 0.0), rho);
     const double alpha = p[kAlpha], Delta = p[kDelta];
-    const double qhat = alpha * ch->values(q, rho, Delta).g2;
+    const double qhat = conjugate(alpha, ch->values(q, rho, Delta).g2);
     const glm::PriorValues pv = pr->values(qhat, p[kRho]);
     return {qhat, pv.phi0 + alpha * ch->values(pv.q, rho, Delta).psi};
   }
+  // qhat = alpha E g_out^2, with 0 * inf = 0: no data, no field (alpha = 0 at q = rho).
+  static double conjugate(double alpha, double g2) { return alpha == 0.0 ? 0.0 : alpha * g2; }
   static bool has_perfect_state(const Point& p) {
     return prior(p)->discrete_entropy(p[kRho]).has_value() && channel(p)->noiseless(p[kDelta]);
   }
