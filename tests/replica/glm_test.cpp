@@ -248,6 +248,54 @@ TEST_SUITE("validation") {
     CHECK(gibbs == doctest::Approx(c_gibbs).epsilon(1e-5));
   }
 
+  TEST_CASE(
+      "glm: sparse-regression phase diagram: first-order rows have equal free entropy (1e-7), "
+      "fold rows F'(q) = 1 (1e-4)") {
+    const fs::path out = fs::temp_directory_path() / "saddle-glm-phase-diagram";
+    fs::remove_all(out);
+    std::string o, e;
+    REQUIRE(run({"run", std::string(SADDLE_SOURCE_DIR) + "/data/specs/glm-phase-diagram.json", "-o",
+                 out.string()},
+                o, e) == 0);
+    auto rows = [&](const std::string& table) {
+      std::ifstream in(out / table);
+      std::string line;
+      std::getline(in, line);
+      std::vector<std::vector<double>> r;
+      while (std::getline(in, line)) {
+        std::vector<double> v;
+        std::stringstream ss(line);
+        for (std::string cell; std::getline(ss, cell, ',');) v.push_back(std::stod(cell));
+        r.push_back(v);
+      }
+      return r;
+    };
+    int checked = 0;
+    for (const auto& r : rows("boundary_alpha_IT.csv")) {  // alpha, Delta, q_uninformed, q_informed
+      if (r[3] - r[2] < 0.005) continue;  // near the critical point the branches merge
+      const Point p = glm_point("gauss_bernoulli", "linear", r[0], r[1], 0.1);
+      Eigen::VectorXd lo(1), hi(1);
+      lo << r[2];
+      hi << r[3];
+      CHECK(map_residual(p, lo) < 1e-9);
+      CHECK(map_residual(p, hi) < 1e-9);
+      CHECK(observable(p, lo, "free_entropy") ==
+            doctest::Approx(observable(p, hi, "free_entropy")).scale(1).epsilon(1e-7));
+      ++checked;
+    }
+    CHECK(checked >= 20);
+    for (const auto& r : rows("boundary_alpha_informed_fold.csv")) {  // alpha, Delta, q
+      const Point p = glm_point("gauss_bernoulli", "linear", r[0], r[1], 0.1);
+      Eigen::VectorXd a(1), b(1), fa, fb;
+      const double h = 1e-7;
+      a << r[2] - h;
+      b << r[2] + h;
+      glm().map(a, p, fa);
+      glm().map(b, p, fb);
+      CHECK((fb[0] - fa[0]) / (2 * h) == doctest::Approx(1.0).epsilon(1e-4));
+    }
+  }
+
   TEST_CASE("glm: rademacher prior, perfect recovery state: q = 1, Phi = -ln 2, I = ln 2") {
     const Point p = glm_point("rademacher", "sign", 2.0);
     Eigen::VectorXd x(1);
