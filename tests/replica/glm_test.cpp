@@ -296,6 +296,45 @@ TEST_SUITE("validation") {
     }
   }
 
+  TEST_CASE("glm: noisy binary perceptron: the first-order line tends to the noiseless alpha_IT") {
+    // A second, independent route to alpha_IT: equal free entropy of two solved branches of the
+    // noisy channel (phase_diagram first_order), against phi_gap at Delta = 0 (continuation). The
+    // line approaches like 1.24468 + 2.28 sqrt(Delta): 2.3e-4 above at its end, Delta = 1e-8.
+    const fs::path out = fs::temp_directory_path() / "saddle-glm-binary-noisy";
+    fs::remove_all(out);
+    std::string o, e;
+    REQUIRE(run({"run",
+                 std::string(SADDLE_SOURCE_DIR) + "/data/specs/glm-binary-noisy-phase-diagram.json",
+                 "-o", out.string()},
+                o, e) == 0);
+    std::ifstream in(out / "boundary_alpha_IT.csv");
+    std::string line;
+    std::getline(in, line);
+    double alpha_end = 0, delta_end = 1;
+    int rows = 0;
+    while (std::getline(in, line)) {
+      std::stringstream ss(line);
+      std::string a, d;
+      std::getline(ss, a, ',');
+      std::getline(ss, d, ',');
+      if (std::stod(d) < delta_end) {
+        delta_end = std::stod(d);
+        alpha_end = std::stod(a);
+      }
+      ++rows;
+    }
+    CHECK(rows >= 20);
+    CHECK(delta_end == doctest::Approx(1e-8).epsilon(1e-3));
+    CHECK(std::fabs(alpha_end - reference_value("rademacher_sign_alpha_IT")) < 5e-4);
+    const Point p = glm_point("rademacher", "sign", alpha_end, 0.0);
+    Eigen::VectorXd x = Eigen::VectorXd::Zero(1);
+    REQUIRE(solve_fixed_point(SolverSettings{}, make_problem(glm(), p), x).usable());
+    // Delta = 0 at the same alpha, 2.3e-4 above alpha_IT(0): phi_gap is small and negative.
+    const double gap = observable(p, x, "phi_gap");
+    CHECK(gap < 0);
+    CHECK(gap > -1e-3);
+  }
+
   TEST_CASE("glm: rademacher prior, perfect recovery state: q = 1, Phi = -ln 2, I = ln 2") {
     const Point p = glm_point("rademacher", "sign", 2.0);
     Eigen::VectorXd x(1);
