@@ -95,3 +95,26 @@ TEST_SUITE("validation") {
     }
   }
 }
+
+TEST_SUITE("slow") {
+  TEST_CASE("GAMP learning curves at n = 1000 follow the state evolution (3 standard errors)") {
+    GampOptions o;
+    for (const std::string prior : {"gaussian", "rademacher"})
+      for (double alpha : {0.3, 0.7, 1.1, 1.3, 3.0, 5.0}) {
+        if (prior == "rademacher" && alpha > 1.4) continue;  // perfect recovery: checked above
+        INFO(prior << " alpha = " << alpha);
+        const Theory t = theory(prior, alpha);
+        const int seeds = 10;
+        double q = 0, q2 = 0;
+        for (int k = 0; k < seeds; ++k) {
+          const GampRun r = run_gamp(prior, "sign", alpha, 0.0, 0.1, 100 + k, o);
+          CHECK(r.converged);
+          q += r.q;
+          q2 += r.q * r.q;
+        }
+        q /= seeds;
+        const double q_err = std::sqrt((q2 / seeds - q * q) / (seeds - 1));
+        CHECK(std::fabs(q - t.q) < 3 * q_err);
+      }
+  }
+}
