@@ -54,6 +54,7 @@ constexpr int kAlpha = 0, kDelta = 1, kRho = 2;
 constexpr int kPrior = 0, kChannel = 1;
 // The "informed" seed starts this far (relative) below q = rho.
 constexpr double kInformedGap = 1e-3;
+constexpr double kDefaultRho = 0.1;
 // Relative margin below q = rho of the box of priors without a perfect-recovery state (domain()).
 constexpr double kSpuriousMargin = 1e-14;
 
@@ -80,7 +81,7 @@ class GlmModel final : public FixedPointModel {
     return {{"alpha", 1.0, 0.0, kInf, false, false, "samples per dimension m / n"},
             {"Delta", 0.0, 0.0, kInf, false, false,
              "channel noise variance (sign: probit noise inside the sign; linear: additive)"},
-            {"rho", 0.1, 0.0, 1.0, true, false,
+            {"rho", kDefaultRho, 0.0, 1.0, true, false,
              "density of nonzero components (gauss_bernoulli prior only)"}};
   }
   std::vector<OptionInfo> options() const override {
@@ -111,6 +112,12 @@ class GlmModel final : public FixedPointModel {
   }
 
   void validate(const Point& p) const override {
+    // rho is read by the gauss_bernoulli prior only; a value given with another prior would be
+    // silently ignored (the default cannot be told apart from an explicit 0.1, which is harmless).
+    if (p.options[kPrior] != "gauss_bernoulli" && p[kRho] != kDefaultRho)
+      throw InputError("param.unused", "/params/rho",
+                       "rho applies to prior gauss_bernoulli only (prior is " + p.options[kPrior] +
+                           "); remove it or set prior=gauss_bernoulli");
     const auto channel = glm::make_channel(p.options[kChannel]);
     if (p[kDelta] == 0.0 && !channel->allows_zero_noise())
       throw InputError("param.out_of_range", "/params/Delta",

@@ -142,6 +142,10 @@ TEST_CASE("glm: bad options and parameters name the key and the expected values"
   CHECK(err ==
         "saddle: error: /params/Delta: Delta = 0 is not allowed with channel linear "
         "(a noiseless continuous output has infinite free entropy); expected Delta > 0\n");
+  CHECK(run({"solve", "glm", "rho=0.3", "alpha=1"}, out, err) == 2);
+  CHECK(err ==
+        "saddle: error: /params/rho: rho applies to prior gauss_bernoulli only (prior is "
+        "gaussian); remove it or set prior=gauss_bernoulli\n");
   CHECK(run({"solve", "glm", "prior=gauss", "alpha=1"}, out, err) == 2);
   CHECK(err ==
         "saddle: error: prior: 'gauss' is not a choice of prior; expected one of gaussian, "
