@@ -1,6 +1,7 @@
 #include "plot.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -100,6 +101,7 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
     const std::string along = summary["spec"]["task"]["along"];
     if (ordered.size() == 1) {
       const int cx = column_index(cols, ordered[0], "phases.csv");
+      if (grid[ordered[0]].value("spacing", "") == "log") body << "set logscale x\n";
       body << "set xlabel " << gnuplot_label(ordered[0]) << " noenhanced\nset ylabel " << gnuplot_label(cols[static_cast<std::size_t>(cz - 1)]) << " noenhanced\n"
            << "plot 'phases.csv' using " << cx << ":" << cz << " every ::1 with linespoints title " << quoted(cols[static_cast<std::size_t>(cz - 1)]) << "\n";
     } else if (ordered.size() == 2) {
@@ -114,28 +116,55 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
       throw InputError("plot.unsupported", dir, "scans over " + std::to_string(ordered.size()) + " axes are not drawn; expected 1 or 2 axes");
     }
   } else if (type == "continuation") {
-    // The branch as a curve, solid where stable and dashed where not (thermodynamic stability when
-    // the spec named an indicator, else iteration stability), special points marked and named.
+    // The branch (y: --z column, default the first order parameter) against the continuation
+    // parameter, solid where stable and dashed where not (thermodynamic stability when the spec
+    // named an indicator, else iteration stability), special points marked and named.
+    const std::string xname = summary["spec"]["task"]["parameter"];
     const auto cols = csv_header(d / "branch.csv");
-    const std::string xname = cols.at(0), yname = column.empty() ? cols.at(1) : column;
-    const int cx = 1, cy = column_index(cols, yname, "branch.csv");
+    const int cx = column_index(cols, xname, "branch.csv");
+    const int cy = column.empty() ? cx + 1 : column_index(cols, column, "branch.csv");
+    const std::string yname = cols[static_cast<std::size_t>(cy - 1)];
     const bool thermo = std::find(cols.begin(), cols.end(), "thermodynamically_stable") != cols.end();
     const int cs = column_index(cols, thermo ? "thermodynamically_stable" : "iteration_stable", "branch.csv");
     const int cl = column_index(cols, "label", "branch.csv");
-    const std::string sx = std::to_string(cx), sy = std::to_string(cy), ss = std::to_string(cs), sl = std::to_string(cl);
+    const std::string sx = std::to_string(cx), sy = std::to_string(cy), ss = std::to_string(cs);
     const std::string stability = thermo ? "thermodynamically " : "iteration-";
+    // The labelled rows go in data blocks: gnuplot's strcol() repeats the previous row's value
+    // for an empty last field (label is the last column), so filtering branch.csv by label in
+    // gnuplot would mark wrong rows.
+    std::ifstream in(d / "branch.csv");
+    std::string line;
+    std::getline(in, line);
+    std::ostringstream special, milestones;
+    while (std::getline(in, line)) {
+      std::vector<std::string> f;
+      std::stringstream row(line);
+      for (std::string cell; std::getline(row, cell, ',');) f.push_back(cell);
+      if (static_cast<int>(f.size()) < cl || f[static_cast<std::size_t>(cl - 1)].empty()) continue;
+      const std::string label = f[static_cast<std::size_t>(cl - 1)];
+      const std::string& xv = f[static_cast<std::size_t>(cx - 1)];
+      const std::string& yv = f[static_cast<std::size_t>(cy - 1)];
+      if (label == "milestone") milestones << xv << "," << yv << "\n";
+      else if (label != "start" && label != "end")
+        {
+        char at[64];
+        std::snprintf(at, sizeof at, "%.10g", std::stod(xv));
+        special << xv << "," << yv << ",\"" << label << " at " << at << "\"\n";
+      }
+    }
+    if (!special.str().empty()) body << "$special << EOD\n" << special.str() << "EOD\n";
+    if (!milestones.str().empty()) body << "$milestones << EOD\n" << milestones.str() << "EOD\n";
     body << "set xlabel " << gnuplot_label(xname) << " noenhanced\nset ylabel " << gnuplot_label(yname) << " noenhanced\n"
          << "set offsets graph 0.02, graph 0.02, graph 0.06, graph 0.06\n"
-         << "special(s) = s eq 'fold' || s eq 'iteration_stability_change' || s eq 'thermodynamic_stability_change'\n"
          << "plot 'branch.csv' using " << sx << ":(strcol(" << ss << ") eq 'true' ? column(" << sy << ") : NaN) every ::1 "
          << "with lines lw 2 lc rgb '#1f77b4' title " << quoted(stability + "stable") << ", \\\n"
          << "     'branch.csv' using " << sx << ":(strcol(" << ss << ") eq 'true' ? NaN : column(" << sy << ")) every ::1 "
-         << "with lines lw 2 dt 2 lc rgb '#1f77b4' title " << quoted("unstable or unknown") << ", \\\n"
-         << "     'branch.csv' using " << sx << ":(special(strcol(" << sl << ")) ? column(" << sy << ") : NaN):(strcol(" << sl
-         << ").' at '.sprintf('%.10g', column(" << sx << "))) every ::1 with labels point pt 7 ps 1.3 lc rgb '#d62728' "
-         << "offset char -1,-1.2 right notitle, \\\n"
-         << "     'branch.csv' using " << sx << ":(strcol(" << sl << ") eq 'milestone' ? column(" << sy << ") : NaN) every ::1 "
-         << "with points pt 6 ps 1 lc rgb '#555555' title 'milestones'\n";
+         << "with lines lw 2 dt 2 lc rgb '#1f77b4' title " << quoted("unstable or unknown");
+    if (!special.str().empty())
+      body << ", \\\n     $special using 1:2:3 with labels point pt 7 ps 1.3 lc rgb '#d62728' offset char -1,-1.2 right notitle";
+    if (!milestones.str().empty())
+      body << ", \\\n     $milestones using 1:2 with points pt 6 ps 1 lc rgb '#555555' title 'milestones'";
+    body << "\n";
   } else {
     throw InputError("plot.unsupported", dir,
                      "task type '" + type + "' has no plot yet; expected a scan, continuation or phase_diagram result");

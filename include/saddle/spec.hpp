@@ -88,7 +88,7 @@ struct PhaseTask {
   // centres (every default branch solved, lowest free energy wins); each phase is labelled at its
   // grid point nearest to the centroid of its points. "labels": false turns it off.
   bool labels = true;
-  int label_grid[2] = {24, 16};
+  int label_grid[2] = {16, 10};
 };
 
 // task "continuation": {"parameter": "alpha", "from": 0.01, "to": 0.2, "step": 0.001,

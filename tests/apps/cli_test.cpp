@@ -1,6 +1,7 @@
 // The command line end to end, in-process: exit codes, outputs, and the exact text of every
 // error message a user can meet (house style 14).
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -20,7 +21,9 @@ using saddle::test::cli;
 // A scratch directory unique to one test case, removed at the end.
 struct Scratch {
   fs::path dir;
-  explicit Scratch(const std::string& name) : dir(fs::temp_directory_path() / ("saddle-cli-" + name)) {
+  // The process id keeps concurrent test runs (several build trees on one machine) apart.
+  explicit Scratch(const std::string& name)
+      : dir(fs::temp_directory_path() / ("saddle-cli-" + name + "-" + std::to_string(::getpid()))) {
     fs::remove_all(dir);
     fs::create_directories(dir);
   }
@@ -137,6 +140,8 @@ TEST_CASE("cli: every shipped example spec runs") {
       for (auto it = spec["task"]["grid"].begin(); it != spec["task"]["grid"].end(); ++it)
         if (it.value().contains("num"))
           args.insert(args.end(), {"--set", "task.grid." + it.key() + ".num=7"});
+    if (spec["task"]["type"] == "phase_diagram")  // phase labels from a coarse grid
+      args.insert(args.end(), {"--set", "task.label_grid=[4,3]"});
     const CliResult r = cli(args);
     const std::string context = e.path().string() + "\n" + r.out + r.err;
     // A scan may cross the end of a branch (exit 1, marked in its tables); a point solve must

@@ -46,7 +46,8 @@ TEST_CASE("plot: continuation branch, stable and unstable parts, the fold named 
   CHECK(gp.find("set xlabel 'alpha'") != std::string::npos);
   CHECK(gp.find("set ylabel 'm'") != std::string::npos);
   CHECK(gp.find("title 'iteration-stable'") != std::string::npos);
-  CHECK(gp.find("special(s) = s eq 'fold'") != std::string::npos);
+  CHECK(gp.find("$special << EOD\n") != std::string::npos);
+  CHECK(gp.find(",\"fold at 0.1379055665\"\n") != std::string::npos);
   CHECK(fs::file_size(d / "plot.png") > 1000);
   CHECK(fs::file_size(d / "plot.svg") > 1000);
   // --z picks another column
