@@ -13,6 +13,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "compare.hpp"
 #include "phase.hpp"
 #include "plot.hpp"
 #include "scan.hpp"
@@ -660,6 +661,9 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   plot->add_option("dir", plot_dir, "result directory of `saddle run`")->required();
   plot->add_option("--z", plot_column, "column of phases.csv to colour a scan by (default: the first order parameter)");
 
+  CompareOptions compare_options;
+  auto* compare = add_compare_subcommand(app, compare_options);
+
   auto* models = app.add_subcommand("models", "list the models");
   auto* describe = app.add_subcommand("describe", "parameters, order parameters, branches and references of a model");
   describe->add_option("model", model_id, "model id")->required();
@@ -685,6 +689,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   try {
     if (*run) return cmd_run(spec_paths, out_dir, sets, sweeps, jobs, quiet, shard, out, err);
     if (*merge) return cmd_merge(out_dir, parts, out);
+    if (*compare) return run_compare(compare_options, out, err);
     if (*plot) {
       plot_result(plot_dir, plot_column, out);
       return 0;
