@@ -17,6 +17,7 @@
 #include "phase.hpp"
 #include "plot.hpp"
 #include "scan.hpp"
+#include "simulate.hpp"
 
 #include "output.hpp"
 #include "runner.hpp"
@@ -663,6 +664,8 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 
   CompareOptions compare_options;
   auto* compare = add_compare_subcommand(app, compare_options);
+  SimulateOptions simulate_options;
+  auto* simulate = add_simulate_subcommand(app, simulate_options);
 
   auto* models = app.add_subcommand("models", "list the models");
   auto* describe = app.add_subcommand("describe", "parameters, order parameters, branches and references of a model");
@@ -690,6 +693,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     if (*run) return cmd_run(spec_paths, out_dir, sets, sweeps, jobs, quiet, shard, out, err);
     if (*merge) return cmd_merge(out_dir, parts, out);
     if (*compare) return run_compare(compare_options, out, err);
+    if (*simulate) return run_simulate(simulate_options, out);
     if (*plot) {
       plot_result(plot_dir, plot_column, out);
       return 0;

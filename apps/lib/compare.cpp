@@ -553,6 +553,9 @@ struct Stats {
   std::string y, group;
   std::size_t n = 0, outside = 0, not_converged = 0;
   double rmse = 0, max_abs = 0, x_at_max = 0, chi2 = 0, within2 = 0, max_interp = 0;
+  // chi^2 and z-scores use points with a positive error only: a zero standard error (every
+  // sample equal, e.g. m = 1 deep in retrieval) has no z-score and is counted apart.
+  std::size_t dof = 0, zero_err = 0;
   bool has_err = false;
   bool pooled = false;  // all groups together (only with --group)
 };
@@ -573,9 +576,12 @@ json stats_json(const Stats& s) {
   j["max_interpolation_error"] = s.max_interp;
   if (s.has_err) {
     j["chi2"] = s.chi2;
-    j["dof"] = s.n;
-    j["chi2_per_dof"] = s.chi2 / static_cast<double>(s.n);
-    j["fraction_within_2sigma"] = s.within2;
+    j["dof"] = s.dof;
+    j["zero_error_points"] = s.zero_err;
+    if (s.dof > 0) {
+      j["chi2_per_dof"] = s.chi2 / static_cast<double>(s.dof);
+      j["fraction_within_2sigma"] = s.within2;
+    }
   }
   return j;
 }
@@ -851,11 +857,10 @@ int run_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     for (std::size_t k = 0; k < sy.size(); ++k) p.y.push_back(parse_cell(sim, r, sy[k]));
     for (std::size_t k = 0; k < se.size(); ++k) {
       const double e = parse_cell(sim, r, se[k]);
-      if (!(e > 0))
-        throw InputError(
-            "compare.bad_error", sim.where(r),
-            "column '" + o.err[k] + "': " + format_number(e) +
-                " is not a standard error; expected a number > 0 (z-scores divide by it)");
+      if (e < 0)
+        throw InputError("compare.bad_error", sim.where(r),
+                         "column '" + o.err[k] + "': " + format_number(e) +
+                             " is not a standard error; expected a number >= 0");
       p.err.push_back(e);
     }
     if (sg >= 0) p.group = sim.rows[r][static_cast<std::size_t>(sg)];
@@ -942,7 +947,7 @@ int run_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
       const double d = e.ok ? p.y[k] - e.value[k] : 0.0;
       row.push_back(e.ok ? format_number(e.value[k]) : "");
       row.push_back(e.ok ? format_number(d) : "");
-      if (has_err) row.push_back(e.ok ? format_number(d / p.err[k]) : "");
+      if (has_err) row.push_back(e.ok && p.err[k] > 0 ? format_number(d / p.err[k]) : "");
       row.push_back(e.ok ? format_number(e.interp_error[k]) : "");
       row.push_back(th.kind == "spec" ? e.phase : std::to_string(l.chosen + 1));
       row.push_back(e.status);
@@ -970,9 +975,14 @@ int run_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
         S.max_interp = std::max(S.max_interp, e.interp_error[k]);
         if (has_err) {
           S.has_err = true;
-          const double z = d / p.err[k];
-          S.chi2 += z * z;
-          S.within2 += std::fabs(z) <= 2.0 ? 1.0 : 0.0;
+          if (p.err[k] > 0) {
+            const double z = d / p.err[k];
+            ++S.dof;
+            S.chi2 += z * z;
+            S.within2 += std::fabs(z) <= 2.0 ? 1.0 : 0.0;
+          } else {
+            ++S.zero_err;
+          }
         }
       }
     }
@@ -980,7 +990,7 @@ int run_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
   for (auto& S : stats)
     if (S.n > 0) {
       S.rmse = std::sqrt(S.rmse / static_cast<double>(S.n));
-      S.within2 /= static_cast<double>(S.n);
+      if (S.dof > 0) S.within2 /= static_cast<double>(S.dof);
     }
 
   // -- verdict: every (y, group) series must pass
@@ -997,10 +1007,14 @@ int run_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
                         " = " + format_number(S.x_at_max) + " > tolerance " +
                         format_number(*o.tolerance));
     }
-    if (o.max_chi2 && S.n > 0 && S.chi2 / static_cast<double>(S.n) > *o.max_chi2) {
+    if (o.max_chi2 && S.n > 0 && S.dof == 0) {
       disagree = true;
-      reasons.push_back(label + ": chi^2/dof " + format_number(S.chi2 / static_cast<double>(S.n)) +
-                        " > " + format_number(*o.max_chi2));
+      reasons.push_back(label + ": chi^2 undefined, every standard error is 0");
+    } else if (o.max_chi2 && S.dof > 0 && S.chi2 / static_cast<double>(S.dof) > *o.max_chi2) {
+      disagree = true;
+      reasons.push_back(label + ": chi^2/dof " +
+                        format_number(S.chi2 / static_cast<double>(S.dof)) + " > " +
+                        format_number(*o.max_chi2));
     }
   }
   const bool verdict_asked = o.tolerance || o.max_chi2;
@@ -1092,10 +1106,11 @@ int run_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     if (S.n > 0) {
       out << "  rmse=" << format_number(S.rmse) << "  max|diff|=" << format_number(S.max_abs)
           << " at " << o.x << "=" << format_number(S.x_at_max);
-      if (S.has_err)
-        out << "  chi2/dof=" << format_number(S.chi2 / static_cast<double>(S.n))
+      if (S.has_err && S.dof > 0)
+        out << "  chi2/dof=" << format_number(S.chi2 / static_cast<double>(S.dof))
             << "  within 2 sigma " << std::fixed << std::setprecision(1) << 100 * S.within2 << "%"
             << std::defaultfloat;
+      if (S.zero_err) out << "  zero-error points=" << S.zero_err;
     }
     if (S.outside) out << "  outside=" << S.outside;
     if (S.not_converged) out << "  theory not converged=" << S.not_converged;
