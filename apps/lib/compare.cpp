@@ -868,7 +868,7 @@ int run_compare(const CompareOptions& o, std::ostream& out, std::ostream& err) {
     if (st) {
       const FixedPointModel& model = *st->spec.model;
       auto check = [&](int param, double v) {
-        const ParameterInfo& info = model.parameters()[static_cast<std::size_t>(param)];
+        const ParameterInfo info = model.parameters()[static_cast<std::size_t>(param)];
         if (!info.contains(v))
           throw InputError("compare.param_out_of_range", sim.where(r),
                            info.name + " = " + format_number(v) + " is out of range; expected " +
