@@ -624,9 +624,29 @@ void draw(const CompareOptions& o, const Theory& th, const std::vector<std::stri
       if (has_group) cond += " && strcol(" + std::to_string(cg) + ") eq " + gp_quote(g);
       return "((" + cond + ") ? $" + std::to_string(col) + " : 1/0)";
     };
+    // the key goes into the emptiest corner (fewest points and theory nodes in its 40% x 35% box)
+    std::vector<std::pair<double, double>> cloud;
+    for (const auto& p : pts) cloud.push_back({p.x, p.y[k]});
+    for (const auto& l : th.lines)
+      for (std::size_t i = 0; i < l.x.size(); ++i) cloud.push_back({l.x[i], l.y[k][i]});
+    double ylo = cloud.front().second, yhi = ylo;
+    for (const auto& c : cloud) ylo = std::min(ylo, c.second), yhi = std::max(yhi, c.second);
+    const char* corners[] = {"bottom left", "top left", "bottom right", "top right"};
+    int best = 0;
+    std::size_t fewest = cloud.size() + 1;
+    for (int c = 0; c < 4; ++c) {
+      std::size_t count = 0;
+      for (const auto& [cx_, cy_] : cloud) {
+        const double u = (cx_ - xlo) / std::max(1e-300, xhi - xlo);
+        const double v = (cy_ - ylo) / std::max(1e-300, yhi - ylo);
+        count += ((c < 2) ? u < 0.4 : u > 0.6) && ((c % 2 == 0) ? v < 0.35 : v > 0.65);
+      }
+      if (count < fewest) fewest = count, best = c;
+    }
     gp << "\n# panel: " << o.y[k] << "\n"
+       << "set key " << corners[best] << "\n"
        << "set origin " << k / ny << ",0.32\nset size " << 1 / ny << ",0.64\n"
-       << "set lmargin 10\nset bmargin 0\nset format x ''\nunset xlabel\nset ylabel " << yq
+       << "set lmargin 10\nset bmargin 0.6\nset format x ''\nunset xlabel\nset ylabel " << yq
        << " noenhanced\n"
        << "plot ";
     std::vector<std::string> series;
@@ -634,33 +654,37 @@ void draw(const CompareOptions& o, const Theory& th, const std::vector<std::stri
       const std::string lab =
           th.match.empty() ? "" : " " + describe_key(th.match, th.lines[li].key);
       const int ty = 6 + static_cast<int>(k);  // theory.csv: line, piece, chosen, phase, x, y...
-      series.push_back("'theory.csv' using (($1==" + std::to_string(li) +
-                       " && $3==1) ? $5 : 1/0):" + std::to_string(ty) +
+      auto pick = [&](int chosen) {
+        const std::string c =
+            "(($1==" + std::to_string(li) + " && $3==" + std::to_string(chosen) + ") ? $";
+        return c + "5 : 1/0):" + c + std::to_string(ty) + " : 1/0)";
+      };
+      series.push_back("'theory.csv' using " + pick(1) +
                        " every ::1 with lines lw 2 lc rgb 'black' title " +
                        gp_quote("theory" + lab));
       if (th.kind == "branch")
-        series.push_back("'theory.csv' using (($1==" + std::to_string(li) +
-                         " && $3==0) ? $5 : 1/0):" + std::to_string(ty) +
+        series.push_back("'theory.csv' using " + pick(0) +
                          " every ::1 with lines lw 1 dt 2 lc rgb 'gray40' title " +
                          gp_quote("theory, other pieces" + lab));
     }
     for (std::size_t g = 0; g < groups.size(); ++g) {
       const std::string title = has_group ? o.group + " = " + groups[g] : "simulation";
       const std::string color = colors[g % 8];
-      series.push_back("'compare.csv' using " + sel(cx, groups[g]) + ":" + std::to_string(csim) +
-                       (has_err ? ":" + std::to_string(cerr) + " every ::1 with yerrorbars"
+      // every column filtered: gnuplot autoscales y on rows whose x alone is undefined
+      series.push_back("'compare.csv' using " + sel(cx, groups[g]) + ":" + sel(csim, groups[g]) +
+                       (has_err ? ":" + sel(cerr, groups[g]) + " every ::1 with yerrorbars"
                                 : " every ::1 with points") +
                        " pt 7 ps 0.6 lc rgb '" + color + "' title " + gp_quote(title));
     }
     gp << join(series, ", \\\n     ") << "\n";
     gp << "set origin " << k / ny << ",0.0\nset size " << 1 / ny
-       << ",0.32\nset tmargin 0\nset bmargin 4\n"
+       << ",0.32\nset tmargin 0.6\nset bmargin 4\n"
        << "set format x '%g'\nset xlabel " << gp_quote(o.x) << " noenhanced\nset ylabel "
        << gp_quote("sim - theory") << " noenhanced\nset key off\n"
        << "plot 0 with lines lc rgb 'black' notitle";
     for (std::size_t g = 0; g < groups.size(); ++g)
-      gp << ", \\\n     'compare.csv' using " << sel(cx, groups[g]) << ":" << cdiff
-         << (has_err ? ":" + std::to_string(cerr) + " every ::1 with yerrorbars"
+      gp << ", \\\n     'compare.csv' using " << sel(cx, groups[g]) << ":" << sel(cdiff, groups[g])
+         << (has_err ? ":" + sel(cerr, groups[g]) + " every ::1 with yerrorbars"
                      : " every ::1 with points")
          << " pt 7 ps 0.5 lc rgb '" << colors[g % 8] << "' notitle";
     gp << "\nset key on\nset tmargin\n";

@@ -514,6 +514,12 @@ int run_simulate(SimulateOptions& o, std::ostream& out) {
                          {"seconds", tab.seconds},
                          {"table", path.filename().string()}};
   if (o.model == "hopfield") side["alpha"] = o.alpha;
+  // the command that reproduces this table exactly (any --jobs)
+  side["reproduce"] = "saddle simulate " + o.model + " --N " + o.n_text +
+                      (o.model == "hopfield" ? " --alpha " + o.alpha_text : std::string()) +
+                      " --T " + o.t_text + " --samples " + std::to_string(o.samples) + " --seed " +
+                      std::to_string(o.seed) + " --sweeps " + std::to_string(o.sweeps) +
+                      " --equilibration " + std::to_string(o.equilibration) + " -o " + o.output;
   write_file_atomic(dir, path.stem().string() + ".json", side.dump(2) + "\n");
   out << o.model << ": " << tab.rows.size() << " rows x " << o.samples << " samples, "
       << format_number(tab.seconds) << " s -> " << o.output << "\n";
