@@ -218,6 +218,17 @@ void piece_data(const TheoryLine& l, std::size_t piece, std::size_t ycol, std::v
     std::reverse(xs.begin(), xs.end());
     std::reverse(ys.begin(), ys.end());
   }
+  // A row written twice at one x (a located special point next to a step) would make a zero-width
+  // interval; keep the first.
+  std::size_t w = 0;
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    if (i == 0 || xs[i] != xs[w - 1]) {
+      xs[w] = xs[i];
+      ys[w] = ys[i];
+      ++w;
+    }
+  xs.resize(w);
+  ys.resize(w);
 }
 
 std::pair<double, double> piece_range(const TheoryLine& l, std::size_t piece) {
@@ -541,6 +552,9 @@ Evaluation evaluate(const Theory& th, const TheoryLine& l, double x, std::size_t
   for (std::size_t k = 0; k < ny; ++k) {
     piece_data(l, l.chosen, k, xs, ys);
     const double p = pchip(xs, ys, t);
+    if (!std::isfinite(p))
+      throw InternalError("interpolation gave a non-finite value at x = " + format_number(x) +
+                          " in " + th.table);
     e.value.push_back(p);
     e.interp_error.push_back(std::fabs(p - linear_interp(xs, ys, t)));
   }

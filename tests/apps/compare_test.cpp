@@ -363,6 +363,36 @@ TEST_CASE("compare: scan and solve results; the selected branch by default, --br
             "points out\n");
 }
 
+TEST_CASE("compare: a solve result is one point; a branch row written twice at one x is harmless") {
+  Scratch s("solve");
+  const std::string spec = s.file(
+      "p.json",
+      R"({"saddle": 1, "model": "hopfield", "params": {"alpha": 0.05, "T": 0.5}, "task": {"type": "solve"}})");
+  REQUIRE(cli({"run", spec, "-o", s.path("th")}).code == 0);
+  const std::string sim = s.file("sim.csv", "alpha,T,m\n0.05,0.5,0.01\n");
+  const std::string out = s.path("out");
+  REQUIRE(cli({"compare", s.path("th"), sim, "--x", "alpha", "--y", "m", "-o", out, "--no-plot"})
+              .code == 0);
+  auto rows = read_rows(fs::path(out) / "compare.csv");
+  CHECK(std::stod(rows[1][4]) ==
+        doctest::Approx(0.0).scale(1).epsilon(1e-10));  // spin glass, selected
+  REQUIRE(cli({"compare", s.path("th"), sim, "--x", "alpha", "--y", "m", "-o", out, "--no-plot",
+               "--branch", "retrieval"})
+              .code == 0);
+  rows = read_rows(fs::path(out) / "compare.csv");
+  CHECK(std::stod(rows[1][4]) == doctest::Approx(0.904).epsilon(1e-3));  // README: m = 0.904
+
+  s.file(
+      "dup/summary.json",
+      R"({"spec": {"model": "hopfield", "params": {"alpha": 0.1}, "task": {"type": "continuation", "branch": "retrieval"}}})");
+  s.file("dup/branch.csv", "alpha,m\n0,1\n0.1,0.9\n0.1,0.9\n0.2,0.8\n0.3,0.7\n");
+  const std::string sim2 = s.file("sim2.csv", "alpha,m\n0.1,0.9\n0.15,0.85\n");
+  REQUIRE(cli({"compare", s.path("dup"), sim2, "--x", "alpha", "--y", "m", "-o", out, "--no-plot"})
+              .code == 0);
+  rows = read_rows(fs::path(out) / "compare.csv");
+  CHECK(std::stod(rows[2][3]) == doctest::Approx(0.85).epsilon(1e-12));
+}
+
 TEST_CASE("compare: every input error, exact text, exit 2, nothing written") {
   Scratch s("errors");
   const std::string th = linear_theory(s);
@@ -453,6 +483,35 @@ TEST_CASE("compare: every input error, exact text, exit 2, nothing written") {
   CHECK(rejected(s, args(th, s.file("tt.csv", "alpha,T,m\n0.1,0.5,0.9\n"), xy)) ==
         e + s.path("tt.csv") + ":2: T = 0.5 has no theory line in " + th +
             "/branch.csv; the theory has T = 0 (columns are matched by name)\n");
+  s.file(
+      "nobranch/summary.json",
+      R"({"spec": {"model": "hopfield", "params": {"alpha": 0.1}, "task": {"type": "continuation"}}})");
+  CHECK(rejected(s, args(s.path("nobranch"), sim, xy)) ==
+        e + s.path("nobranch") +
+            "/branch.csv: no such file; expected a CSV table with a header row\n");
+  s.file("notask/summary.json", R"({"spec": {"model": "hopfield"}})");
+  CHECK(rejected(s, args(s.path("notask"), sim, xy)) ==
+        e + s.path("notask") + "/summary.json: is not a saddle result (no spec.task)\n");
+  fs::create_directories(s.dir / "adir.csv");
+  CHECK(rejected(s, args(th, s.path("adir.csv"), xy)) ==
+        e + s.path("adir.csv") + ": is a directory; expected a CSV table with a header row\n");
+  s.file("amb/summary.json",
+         R"({"spec": {"model": "hopfield", "params": {"alpha": 0.1}, "task": {"type": "scan"}}})");
+  s.file(
+      "amb/scan.csv",
+      "alpha,m,branch,selected,converged\n0.1,1,retrieval,true,true\n0.1,0,spin_glass,true,true\n");
+  CHECK(rejected(s, args(s.path("amb"), sim, xy)) ==
+        e + s.path("amb") +
+            "/scan.csv: has two rows at the same x = 0.1; expected one row per x on the chosen "
+            "branch "
+            "(use --branch)\n");
+  s.file("none/summary.json",
+         R"({"spec": {"model": "hopfield", "params": {"alpha": 0.1}, "task": {"type": "solve"}}})");
+  s.file("none/solutions.csv", "alpha,m,branch,selected,converged\n0.1,,retrieval,false,false\n");
+  CHECK(
+      rejected(s, args(s.path("none"), sim, xy)) ==
+      e + s.path("none") +
+          "/solutions.csv: has no converged rows on branch 'selected'; nothing to compare with\n");
   // theory from a spec
   const std::string spec = std::string(SADDLE_SOURCE_DIR) + "/data/specs/hopfield-capacity.json";
   CHECK(rejected(s, args(spec, sim, {"--x", "m", "--y", "m"})) ==
@@ -553,6 +612,10 @@ TEST_CASE("simulate: input errors, exact text, exit 2") {
         e + "--samples: value 1 is out of range; expected >= 2 (error bars need two samples)\n");
   CHECK(bad({"sk", "--T", "1", "--sweeps", "0"}) ==
         e + "--sweeps: value 0 is out of range; expected >= 1\n");
+  CHECK(bad({"sk", "--T", "1", "--equilibration", "-2"}) ==
+        e + "--equilibration: value -2 is out of range; expected >= 0\n");
+  CHECK(bad({"sk", "--T", "1", "--jobs", "-1"}) ==
+        e + "--jobs: value -1 is out of range; expected >= 1\n");
 }
 
 TEST_SUITE("slow") {
