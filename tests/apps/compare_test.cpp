@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -269,8 +270,16 @@ TEST_CASE("compare: interpolation along the folding hopfield T = 0 branch, both 
       CHECK(rows[static_cast<std::size_t>(i + 1)][7] == std::to_string(piece));
     }
   }
-  // default: piece 1, the branch the spec follows from `from`
-  REQUIRE(cli({"compare", th, sim, "--x", "alpha", "--y", "m", "-o", out, "--no-plot"}).code == 0);
+  // default: piece 1, the branch the spec follows from `from`; with the plot (when gnuplot is here)
+  const bool gnuplot = std::system("command -v gnuplot >/dev/null 2>&1") == 0;
+  std::vector<std::string> a = {"compare", th, sim, "--x", "alpha", "--y", "m", "-o", out};
+  if (!gnuplot) a.push_back("--no-plot");
+  REQUIRE(cli(a).code == 0);
+  if (gnuplot) {
+    for (const char* f : {"plot.png", "plot.svg", "plot.gp", "theory.csv"})
+      CHECK_MESSAGE(fs::file_size(fs::path(out) / f) > 0, f);
+    for (const auto& e : fs::directory_iterator(out)) CHECK(e.path().filename().string()[0] != '.');
+  }
   const json j = json::parse(std::ifstream(fs::path(out) / "summary.json"));
   CHECK(j["theory"]["lines"][0]["chosen_piece"] == 1);
   CHECK(j["theory"]["lines"][0]["pieces"].size() == 2);
@@ -646,6 +655,35 @@ TEST_SUITE("slow") {
         cli({"compare", spec, s.path("h.csv"), "--x", "alpha", "--y", "m", "--err", "m_err",
              "--branch", "retrieval", "--tolerance", "1e-2", "-o", s.path("c"), "--no-plot"});
     CHECK_MESSAGE(r.code == 0, r.out);
+  }
+  TEST_CASE("simulate: hopfield finite-size effects above alpha_c are visible, shrinking with N") {
+    // Above alpha_c = 0.138 retrieval survives longer in small networks: at alpha = 0.17 the
+    // committed data give m = 0.81 (N = 500) and 0.31 (N = 4000).
+    Scratch s("slow-fs");
+    REQUIRE(cli({"simulate", "hopfield", "--N", "500,4000", "--alpha", "0.17", "--samples", "16",
+                 "--seed", "7", "-o", s.path("h.csv")})
+                .code == 0);
+    const auto rows = read_rows(s.path("h.csv"));
+    REQUIRE(rows.size() == 3);
+    const double m500 = std::stod(rows[1][5]), e500 = std::stod(rows[1][6]);
+    const double m4000 = std::stod(rows[2][5]), e4000 = std::stod(rows[2][6]);
+    CHECK(m500 - m4000 > 3 * std::hypot(e500, e4000));
+    CHECK(m4000 < 0.6);  // far from the retrieval value ~0.97 at alpha_c
+  }
+  TEST_CASE("simulate: sk parallel tempering equilibrates at T = 0.3 (two seeds agree)") {
+    Scratch s("slow-pt");
+    for (const char* seed : {"1", "2"})
+      REQUIRE(cli({"simulate", "sk", "--N", "64", "--T", "0.3:1.5:9", "--samples", "24", "--sweeps",
+                   "3000", "--seed", seed, "-o", s.path(std::string("k") + seed + ".csv")})
+                  .code == 0);
+    const auto a = read_rows(s.path("k1.csv")), b = read_rows(s.path("k2.csv"));
+    // row 1 is T = 0.3: energy and its error; independent disorder samples, so within 4 sigma
+    const double ea = std::stod(a[1][4]), sa = std::stod(a[1][5]);
+    const double eb = std::stod(b[1][4]), sb = std::stod(b[1][5]);
+    CHECK(std::fabs(ea - eb) < 4 * std::hypot(sa, sb));
+    CHECK(std::stod(a[1][10]) > 0.1);  // swaps happen at the cold end
+    // sanity bound: deep in the spin-glass phase (committed data at T = 0.3: -0.697 at N = 64)
+    CHECK(ea < -0.6);
   }
   TEST_CASE("simulate: sk energy agrees with -1/(2T) in the paramagnet") {
     Scratch s("slow-sk");
