@@ -323,13 +323,13 @@ void load_theory_table(const CompareOptions& o, const json& summary, const std::
       match_cols.push_back(tc);
       match_const.push_back(it.value().is_number() ? it.value().get<double>() : 0.0);
     } else if (tc >= 0) {
-      double first = 0;
+      std::optional<double> first;
       bool varies = false;
       for (std::size_t r = 0; r < t.rows.size(); ++r) {
         if (t.rows[r][static_cast<std::size_t>(tc)].empty()) continue;
         const double v = parse_cell(t, r, tc);
-        if (r == 0) first = v;
-        varies = varies || !same_value(v, first);
+        if (!first) first = v;
+        varies = varies || !same_value(v, *first);
       }
       if (varies)
         throw InputError("compare.missing_column", sim.path,
@@ -341,6 +341,12 @@ void load_theory_table(const CompareOptions& o, const json& summary, const std::
 
   const int c_sel = t.column("selected"), c_branch = t.column("branch"),
             c_conv = t.column("converged");
+  if (th.kind != "branch")
+    for (const char* c : {"branch", "selected", "converged"})
+      if (t.column(c) < 0)
+        throw InputError("compare.missing_column", t.path,
+                         std::string("has no column '") + c + "'; expected a " + file +
+                             " written by `saddle run` (branch, selected and converged columns)");
   if (th.kind != "branch" && !o.branch.empty()) {
     std::vector<std::string> names;
     bool found = false;

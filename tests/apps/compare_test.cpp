@@ -521,6 +521,13 @@ TEST_CASE("compare: every input error, exact text, exit 2, nothing written") {
       rejected(s, args(s.path("none"), sim, xy)) ==
       e + s.path("none") +
           "/solutions.csv: has no converged rows on branch 'selected'; nothing to compare with\n");
+  s.file("nosel/summary.json",
+         R"({"spec": {"model": "hopfield", "params": {"alpha": 0.1}, "task": {"type": "scan"}}})");
+  s.file("nosel/scan.csv", "alpha,m,branch\n0.1,1,retrieval\n");
+  CHECK(rejected(s, args(s.path("nosel"), sim, xy)) ==
+        e + s.path("nosel") +
+            "/scan.csv: has no column 'selected'; expected a scan.csv written by `saddle run` "
+            "(branch, selected and converged columns)\n");
   // theory from a spec
   const std::string spec = std::string(SADDLE_SOURCE_DIR) + "/data/specs/hopfield-capacity.json";
   CHECK(rejected(s, args(spec, sim, {"--x", "m", "--y", "m"})) ==
