@@ -13,11 +13,13 @@
 #include <thread>
 #include <unistd.h>
 
+#include "compare.hpp"
 #include "parallel.hpp"
 #include "phase.hpp"
 #include "plot.hpp"
 #include "gamp.hpp"
 #include "scan.hpp"
+#include "simulate.hpp"
 
 #include "output.hpp"
 #include "runner.hpp"
@@ -669,19 +671,10 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   plot->add_option("dir", plot_dir, "result directory of `saddle run`")->required();
   plot->add_option("--z", plot_column, "column of phases.csv to colour a scan by (default: the first order parameter)");
 
-  std::string sim_alpha;
-  GampOptions gamp;
-  auto* simulate = app.add_subcommand("simulate", "teacher-student data + GAMP for the glm model: sim.csv per alpha");
-  simulate->add_option("model", model_id, "model id (glm)")->required();
-  simulate->add_option("assignments", assignments, "parameters and options as NAME=VALUE (not alpha)");
-  simulate->add_option("--alpha", sim_alpha, "alpha grid FROM:TO:NUM (or one value)")->required();
-  simulate->add_option("--n", gamp.n, "dimension n (default 1000)");
-  simulate->add_option("--seeds", gamp.seeds, "instances per alpha (default 10)");
-  simulate->add_option("--seed0", gamp.seed0, "seed of the first instance (default 1)");
-  simulate->add_option("--max-iter", gamp.max_iterations, "GAMP iteration budget (default 500)");
-  simulate->add_option("--tol", gamp.tol, "convergence: mean squared change per component (default 1e-10)");
-  simulate->add_option("--damping", gamp.damping, "damping in [0, 1) (default 0.3)");
-  simulate->add_option("-o,--output", out_dir, "output directory")->required();
+  CompareOptions compare_options;
+  auto* compare = add_compare_subcommand(app, compare_options);
+  SimulateOptions simulate_options;
+  auto* simulate = add_simulate_subcommand(app, simulate_options);
 
   auto* models = app.add_subcommand("models", "list the models");
   auto* describe = app.add_subcommand("describe", "parameters, order parameters, branches and references of a model");
@@ -708,12 +701,13 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   try {
     if (*run) return cmd_run(spec_paths, out_dir, sets, sweeps, jobs, quiet, shard, out, err);
     if (*merge) return cmd_merge(out_dir, parts, out);
+    if (*compare) return run_compare(compare_options, out, err);
+    if (*simulate) return run_simulate(simulate_options, out);
     if (*plot) {
       plot_result(plot_dir, plot_column, out);
       return 0;
     }
     if (*solve) return cmd_solve(model_id, assignments, as_json, sets, out);
-    if (*simulate) return cmd_simulate(model_id, assignments, sim_alpha, gamp, out_dir, out);
     if (*models) return cmd_models(out);
     if (*describe) return cmd_describe(model_id, out);
   } catch (const InputError& e) {
