@@ -13,6 +13,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "kernel_task.hpp"
 #include "phase.hpp"
 #include "plot.hpp"
 #include "scan.hpp"
@@ -284,7 +285,9 @@ JobOutcome execute(const Job& job, const ScanOptions& scan_opts, std::ostream& p
   if (!job.overrides.empty()) summary["overrides"] = job.overrides;
   JobOutcome outcome;
   std::ostringstream line;
-  if (spec.task == TaskType::kContinuation) {
+  if (spec.task == TaskType::kKernel) {
+    outcome.converged = run_kernel_task(spec, job.dir, summary, line);
+  } else if (spec.task == TaskType::kContinuation) {
     const ContinuationTask& c = spec.continuation;
     const FixedPointModel& model = *spec.model;
     const ParametricProblem problem = make_parametric_problem(model, spec.point, c.parameter, c.indicator);
