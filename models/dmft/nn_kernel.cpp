@@ -74,6 +74,35 @@ struct LayerDual {
   }
 };
 
+constexpr double kPiValue = 3.14159265358979323846;
+
+// Slopes of the relu family a x + (b - a) relu(x).
+bool relu_slopes(const Activation& act, double& a, double& b) {
+  switch (act.kind) {
+    case ActivationKind::kRelu:
+      a = 0, b = 1;
+      return true;
+    case ActivationKind::kLeakyRelu:
+      a = act.a, b = 1;
+      return true;
+    case ActivationKind::kAbRelu:
+      a = act.a, b = act.b;
+      return true;
+    case ActivationKind::kAbs:
+      a = -1, b = 1;
+      return true;
+    default:
+      return false;
+  }
+}
+
+// arccos, accurate near c = +-1 (as in activations.cpp).
+inline double relu_angle(double c) {
+  if (c > 0.5) return 2.0 * std::asin(std::sqrt(0.5 * (1.0 - c)));
+  if (c < -0.5) return kPiValue - 2.0 * std::asin(std::sqrt(0.5 * (1.0 + c)));
+  return std::acos(c);
+}
+
 }  // namespace
 
 std::string to_string(Parameterization p) {
@@ -209,7 +238,18 @@ KernelResult compute_kernels(const Architecture& arch, const Eigen::MatrixXd& x_
         }
       };
       Eigen::MatrixXd dummy;
-      update(k11, want_ntk ? Eigen::Ref<Eigen::MatrixXd>(t11) : Eigen::Ref<Eigen::MatrixXd>(dummy));
+      // Train-train: only the strict upper triangle is read later (the diagonal lives in d1), so
+      // update it column by column in parallel.
+      parallel_for(r.threads, static_cast<long>(n1), [&](long j) {
+        if (j == 0) return;
+        auto kc = k11.col(j).head(j);
+        if (want_ntk) {
+          auto tc = t11.col(j).head(j);
+          update(kc, tc);
+        } else {
+          update(kc, dummy);
+        }
+      });
       update(d1, want_ntk ? Eigen::Ref<Eigen::MatrixXd>(td1) : Eigen::Ref<Eigen::MatrixXd>(dummy));
       if (x_test) {
         update(k21,
@@ -225,8 +265,29 @@ KernelResult compute_kernels(const Architecture& arch, const Eigen::MatrixXd& x_
     const bool ntk_here = options.ntk && !arch.readout_only;
     // Train-train: column j holds rows 0..j (upper triangle); columns are handed out from the
     // longest down so the threads finish together.
+    double ra = 0, rb = 0;
+    const bool relu_like = relu_slopes(layer.activation, ra, rb);
+    Eigen::VectorXd inv_sd1;
+    if (relu_like) inv_sd1 = d1.cwiseSqrt().cwiseInverse();
     parallel_for(r.threads, static_cast<long>(n1), [&](long kk) {
       const Eigen::Index j = n1 - 1 - kk;
+      if (relu_like && d1[j] > 0 && (d1.head(j).array() > 0).all()) {
+        // The hot loop of deep relu kernels: the closed form inlined with the inverse standard
+        // deviations precomputed (same formulas as dual_closed_form, same results to rounding).
+        const double ab = ra * rb, d2c = (rb - ra) * (rb - ra) / (2.0 * kPiValue);
+        const double sj = 1.0 / inv_sd1[j];
+        double* kc = &k11(0, j);
+        double* tc = ntk_here ? &t11(0, j) : nullptr;
+        for (Eigen::Index i = 0; i < j; ++i) {
+          const double s = sj / inv_sd1[i];
+          const double c = std::clamp(kc[i] * inv_sd1[i] * inv_sd1[j], -1.0, 1.0);
+          const double theta = relu_angle(c);
+          const double sin_t = std::sqrt((1.0 - c) * (1.0 + c));
+          kc[i] = ab * c * s + d2c * s * (sin_t + (kPiValue - theta) * c);
+          if (tc) tc[i] *= ab + d2c * (kPiValue - theta);
+        }
+        return;
+      }
       for (Eigen::Index i = 0; i < j; ++i) {
         const DualValues v = dual_of(d1[i], k11(i, j), d1[j]);
         k11(i, j) = v.t;
