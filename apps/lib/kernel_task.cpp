@@ -276,6 +276,46 @@ Eigen::MatrixXd read_matrix_file(const std::string& path, const std::string& whe
   return m;
 }
 
+std::string nn_kernel_title() {
+  return "NNGP and NTK of deep fully connected networks, infinite-width predictions (task kernel)";
+}
+
+std::string describe_nn_kernel() {
+  std::string closed, quad;
+  for (const auto& n : activation_names()) {
+    Activation a = Activation::make(activation_from_string(n, "describe"));
+    (a.has_closed_form() ? closed : quad) += (n + " ");
+  }
+  return "nn_kernel: " + nn_kernel_title() +
+         "\n\n"
+         "spec keys: architecture {layers, parameterization (ntk | standard), train (all | "
+         "readout),\n"
+         "           quadrature_order}, data {train, test, train_targets, test_targets} (CSV or "
+         ".npy),\n"
+         "           task {type: kernel, kernels [nngp, ntk], threads, predict {times, infinity,\n"
+         "           learning_rate, diag_reg, diag_reg_absolute}, monte_carlo {networks, widths, "
+         "seed}}\n"
+         "layers: {\"dense\": {\"W_std\", \"b_std\", \"width\"}}, {\"activation\": NAME}, "
+         "{\"repeat\": N, \"layers\": [...]}\n"
+         "\nclosed-form activations: " +
+         closed + "(sign: NNGP only)\n" + "quadrature activations:  " + quad + "\n" +
+         "\noutputs: nngp_train.npy ntk_train.npy nngp_test_train.npy ntk_test_train.npy "
+         "*_test_diag.npy\n"
+         "         learning_curve.csv gp_posterior.csv ntk_predictions.csv monte_carlo.csv "
+         "nngp_mc_w*.npy ntk_mc_w*.npy\n"
+         "\nreferences:\n"
+         "  R. M. Neal, Bayesian Learning for Neural Networks (1996); J. Lee et al., ICLR 2018 "
+         "(arXiv:1711.00165)\n"
+         "      NNGP recursion\n"
+         "  A. Jacot, F. Gabriel, C. Hongler, NeurIPS 2018 (arXiv:1806.07572); S. Arora et al., "
+         "NeurIPS 2019\n"
+         "      NTK recursion\n"
+         "  J. Lee et al., NeurIPS 2019 (arXiv:1902.06720)\n"
+         "      gradient-flow predictions, eq. 14-16 and S23\n"
+         "  R. Novak et al., ICLR 2020 (arXiv:1912.02803), Neural Tangents\n"
+         "      conventions (x.x'/d_in, parameterisations, time units)\n";
+}
+
 bool is_kernel_spec(const json& doc) {
   return doc.is_object() && doc.contains("model") && doc["model"].is_string() &&
          doc["model"] == "nn_kernel";
@@ -426,8 +466,13 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
       const std::string rest = w.substr(prefix.size());
       const std::size_t slash = rest.find('/');
       const std::size_t idx = std::stoul(rest.substr(0, slash));
-      if (idx < paths.size())
-        w = at(source, paths[idx] + (slash == std::string::npos ? "" : rest.substr(slash)));
+      if (idx < paths.size()) {
+        std::string field = slash == std::string::npos ? "" : rest.substr(slash);
+        // dense fields live under "dense" in the spec
+        if (!field.empty() && ks->arch.layers[idx].kind == Layer::Kind::kDense)
+          field = "/dense" + field;
+        w = at(source, paths[idx] + field);
+      }
     }
     throw InputError(e.id(), w, std::string(e.what()).substr(e.where().size() + 2));
   }

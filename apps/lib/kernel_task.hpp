@@ -25,6 +25,11 @@
 
 namespace saddle {
 
+inline constexpr const char* kNnKernelId = "nn_kernel";
+std::string nn_kernel_title();
+// The text of `saddle describe nn_kernel`.
+std::string describe_nn_kernel();
+
 struct KernelSpec {
   Architecture arch;
   KernelOptions kernel;
