@@ -448,6 +448,7 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
             m["widths"][i], source, "/task/monte_carlo/widths/" + std::to_string(i), 1, 1 << 20));
     }
     ks->mc.threads = ks->kernel.threads;
+    ks->mc.ntk = ks->kernel.ntk;
   }
   // Architecture rules (messages name the layer's JSON path in the spec).
   try {

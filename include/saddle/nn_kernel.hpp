@@ -195,6 +195,7 @@ Predictions predict(const KernelResult& kernels, const Eigen::MatrixXd& y_train,
 
 struct MonteCarloOptions {
   int networks = 8;        // random networks averaged
+  bool ntk = true;         // also the empirical NTK (backprop per output unit)
   std::uint64_t seed = 0;  // network m uses seed + m
   int threads = 0;
   void validate() const;

@@ -450,7 +450,7 @@ double relative_error(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
 namespace {
 // One random network: its NNGP and NTK on x, averaged over output units.
 void one_network(const Architecture& arch, const Eigen::MatrixXd& x, std::uint64_t seed,
-                 Eigen::MatrixXd& nngp, Eigen::MatrixXd& ntk) {
+                 bool with_ntk, Eigen::MatrixXd& nngp, Eigen::MatrixXd& ntk) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal(0.0, 1.0);
   const bool standard = arch.parameterization == Parameterization::kStandard;
@@ -493,6 +493,7 @@ void one_network(const Architecture& arch, const Eigen::MatrixXd& x, std::uint64
   const Eigen::Index n = x.rows(), n_out = h.cols();
   nngp = h * h.transpose() / static_cast<double>(n_out);
   ntk = Eigen::MatrixXd::Zero(n, n);
+  if (!with_ntk) return;
   // Gram matrices of the dense layers' inputs, shared by all output units.
   std::vector<Eigen::MatrixXd> gram(arch.layers.size());
   for (std::size_t li = 0; li < arch.layers.size(); ++li)
@@ -536,7 +537,7 @@ MonteCarloResult empirical_kernels(const Architecture& arch, const Eigen::Matrix
     std::vector<Eigen::MatrixXd> k(static_cast<std::size_t>(count)),
         t(static_cast<std::size_t>(count));
     parallel_for(threads, count, [&](long m) {
-      one_network(arch, x, options.seed + static_cast<std::uint64_t>(start + m),
+      one_network(arch, x, options.seed + static_cast<std::uint64_t>(start + m), options.ntk,
                   k[static_cast<std::size_t>(m)], t[static_cast<std::size_t>(m)]);
     });
     for (int m = 0; m < count; ++m) {

@@ -329,15 +329,17 @@ TEST_CASE("nn_kernel: infinite-width predictions") {
   }
 }
 
-TEST_CASE("nn_kernel: Monte Carlo kernels of wide networks approach the analytic ones") {
-  // Relative error ~ C / sqrt(width x networks) (fluctuations of the empirical kernel; the
-  // O(1/width) bias is smaller at these widths). Fixed seeds: the numbers are deterministic; the
-  // bounds leave a factor ~2 of slack over the measured values (see README).
+TEST_CASE(
+    "nn_kernel: Monte Carlo NTK of wide networks approaches the analytic one like 1/sqrt(width x "
+    "networks)") {
+  // The empirical NTK fluctuates at O(1/sqrt(width)) per network (its mean is off by O(1/width));
+  // averaging M networks gives relative errors C / sqrt(width M). Fixed seeds make the numbers
+  // deterministic; the measured C = err sqrt(width M) is quoted in the README; the bounds below
+  // allow 0.3 < C < 6.
   const Eigen::MatrixXd x = random_inputs(8, 6, 5);
   for (Parameterization par : {Parameterization::kNtk, Parameterization::kStandard}) {
-    INFO(to_string(par));
-    double prev_k = 0, prev_t = 0;
-    for (int width : {64, 1024}) {
+    double prev = 0;
+    for (int width : {64, 256, 1024}) {
       Architecture arch = mlp(act(ActivationKind::kRelu), 2, 1.5, 0.3, width, 1);
       arch.parameterization = par;
       const KernelResult kr = compute_kernels(arch, x, nullptr, {});
@@ -345,18 +347,34 @@ TEST_CASE("nn_kernel: Monte Carlo kernels of wide networks approach the analytic
       mo.networks = 16;
       mo.seed = 7;
       const MonteCarloResult mc = empirical_kernels(arch, x, mo);
-      const double ek = relative_error(mc.nngp, kr.nngp_train),
-                   et = relative_error(mc.ntk, kr.ntk_train);
-      const double scale = 1.0 / std::sqrt(static_cast<double>(width) * mo.networks);
-      INFO("width " << width << ": NNGP rel err " << ek << ", NTK rel err " << et << ", 1/sqrt(wM) "
-                    << scale);
-      CHECK(et < 4.0 * scale);
-      if (prev_k > 0) {
-        CHECK(et < prev_t / 2.0);  // 16x the width: expected /4
-      }
-      // The NNGP of a single readout unit fluctuates at O(1) per network: 1/sqrt(networks).
-      CHECK(ek < 3.0 / std::sqrt(static_cast<double>(mo.networks)));
-      prev_k = ek, prev_t = et;
+      const double err = relative_error(mc.ntk, kr.ntk_train);
+      const double c = err * std::sqrt(static_cast<double>(width) * mo.networks);
+      INFO(to_string(par) << " width " << width << ": NTK rel. error " << err << ", C = " << c);
+      CHECK(c > 0.3);
+      CHECK(c < 6.0);
+      if (prev > 0) CHECK(err < prev / 1.3);  // 4x the width: expected / 2
+      prev = err;
     }
+  }
+}
+
+TEST_CASE("nn_kernel: Monte Carlo NNGP with many readout units approaches the analytic one") {
+  // f f^T / n_out fluctuates through the readout (1/sqrt(n_out M)) and the hidden layers
+  // (1/sqrt(width M)); with n_out = 64 and M = 16 both are small.
+  const Eigen::MatrixXd x = random_inputs(8, 6, 5);
+  double prev = 0;
+  for (int width : {64, 1024}) {
+    const Architecture arch = mlp(act(ActivationKind::kErf), 2, 1.5, 0.3, width, 64);
+    const KernelResult kr = compute_kernels(arch, x, nullptr, {});
+    MonteCarloOptions mo;
+    mo.networks = 16;
+    mo.ntk = false;
+    const MonteCarloResult mc = empirical_kernels(arch, x, mo);
+    const double err = relative_error(mc.nngp, kr.nngp_train);
+    const double bound = 3.0 * std::sqrt(1.0 / (64.0 * 16) + 1.0 / (width * 16.0));
+    INFO("width " << width << ": NNGP rel. error " << err << ", bound " << bound);
+    CHECK(err < bound);
+    if (prev > 0) CHECK(err < prev);
+    prev = err;
   }
 }

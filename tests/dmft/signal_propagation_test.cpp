@@ -37,51 +37,55 @@ Eigen::VectorXd solve(const Point& p, double c0) {
 }
 }  // namespace
 
-TEST_CASE("signal_propagation: relu q* = sb2 / (1 - sw2/2) and chi_1 = sw2 / 2") {
-  for (double sw2 : {0.5, 1.2, 1.9}) {
-    const Point p = at(sw2, 0.3, "relu");
-    const Eigen::VectorXd x = solve(p, 0.0);
-    CHECK(x[0] == doctest::Approx(0.3 / (1 - sw2 / 2)).epsilon(1e-11));
-    const Eigen::VectorXd obs = sp().observable_values(x, p);
-    CHECK(obs[0] == doctest::Approx(sw2 / 2).epsilon(1e-14));
-    CHECK(sp().phase(x, p) == "ordered");
+TEST_SUITE("validation") {
+  TEST_CASE("signal_propagation: relu q* = sb2 / (1 - sw2/2) and chi_1 = sw2 / 2") {
+    for (double sw2 : {0.5, 1.2, 1.9}) {
+      const Point p = at(sw2, 0.3, "relu");
+      const Eigen::VectorXd x = solve(p, 0.0);
+      CHECK(x[0] == doctest::Approx(0.3 / (1 - sw2 / 2)).epsilon(1e-11));
+      const Eigen::VectorXd obs = sp().observable_values(x, p);
+      CHECK(obs[0] == doctest::Approx(sw2 / 2).epsilon(1e-14));
+      CHECK(sp().phase(x, p) == "ordered");
+    }
+    // He initialisation is critical: log chi_1 = 0 at sw2 = 2, sb2 = 0 for any q.
+    Eigen::VectorXd x(2);
+    x << 0.7, 1.0;
+    CHECK(sp().observable_values(x, at(2.0, 0.0, "relu"))[5] ==
+          doctest::Approx(0.0).epsilon(1e-15).scale(1.0));
   }
-  // He initialisation is critical: log chi_1 = 0 at sw2 = 2, sb2 = 0 for any q.
-  Eigen::VectorXd x(2);
-  x << 0.7, 1.0;
-  CHECK(sp().observable_values(x, at(2.0, 0.0, "relu"))[5] ==
-        doctest::Approx(0.0).epsilon(1e-15).scale(1.0));
-}
 
-TEST_CASE("signal_propagation: identity and the tanh edge of chaos") {
-  const Point lin = at(0.6, 0.2, "identity");
-  const Eigen::VectorXd xl = solve(lin, 0.0);
-  CHECK(xl[0] == doctest::Approx(0.2 / 0.4).epsilon(1e-11));
-  CHECK(sp().observable_values(xl, lin)[0] == doctest::Approx(0.6).epsilon(1e-14));
-  // tanh, sb2 = 0: q* = 0 and chi_1 = sw2, so the order-to-chaos line starts at sw2 = 1.
-  Eigen::VectorXd x0(2);
-  x0 << 0.0, 1.0;
-  CHECK(sp().observable_values(x0, at(0.9, 0.0, "tanh"))[0] == doctest::Approx(0.9).epsilon(1e-13));
-  // Small sb2: the critical sw2 where chi_1 = 1 approaches 1 + 2 q*, q* ~ (3 sb2 / 4)^(1/3), with
-  // an O(q*^2) correction; find it by bisection on chi_1 - 1 at the solved q*.
-  const double sb2 = 1e-6;
-  double lo = 1.0, hi = 1.1;
-  for (int it = 0; it < 40; ++it) {
-    const double mid = 0.5 * (lo + hi);
-    const Point p = at(mid, sb2, "tanh");
-    const Eigen::VectorXd x = solve(p, 1.0);
-    (sp().observable_values(x, p)[0] < 1 ? lo : hi) = mid;
+  TEST_CASE("signal_propagation: identity and the tanh edge of chaos") {
+    const Point lin = at(0.6, 0.2, "identity");
+    const Eigen::VectorXd xl = solve(lin, 0.0);
+    CHECK(xl[0] == doctest::Approx(0.2 / 0.4).epsilon(1e-11));
+    CHECK(sp().observable_values(xl, lin)[0] == doctest::Approx(0.6).epsilon(1e-14));
+    // tanh, sb2 = 0: q* = 0 and chi_1 = sw2, so the order-to-chaos line starts at sw2 = 1.
+    Eigen::VectorXd x0(2);
+    x0 << 0.0, 1.0;
+    CHECK(sp().observable_values(x0, at(0.9, 0.0, "tanh"))[0] ==
+          doctest::Approx(0.9).epsilon(1e-13));
+    // Small sb2: the critical sw2 where chi_1 = 1 approaches 1 + 2 q*, q* ~ (3 sb2 / 4)^(1/3), with
+    // an O(q*^2) correction; find it by bisection on chi_1 - 1 at the solved q*.
+    const double sb2 = 1e-6;
+    double lo = 1.0, hi = 1.1;
+    for (int it = 0; it < 40; ++it) {
+      const double mid = 0.5 * (lo + hi);
+      const Point p = at(mid, sb2, "tanh");
+      const Eigen::VectorXd x = solve(p, 1.0);
+      (sp().observable_values(x, p)[0] < 1 ? lo : hi) = mid;
+    }
+    const double q = std::cbrt(0.75 * sb2);
+    CHECK(std::fabs(lo - (1 + 2 * q)) <= 5 * q * q);
+    CHECK(lo > 1.0);
+    // Chaotic phase: the decorrelated start reaches c* < 1 with chi_c < 1 (stable).
+    const Point chaos = at(3.0, 0.05, "tanh");
+    const Eigen::VectorXd xc = solve(chaos, 0.0);
+    CHECK(xc[1] < 0.99);
+    const Eigen::VectorXd oc = sp().observable_values(xc, chaos);
+    CHECK(oc[0] > 1);
+    CHECK(oc[1] < 1);
+    CHECK(oc[4] > 0);
+    CHECK(sp().phase(xc, chaos) == "chaotic");
   }
-  const double q = std::cbrt(0.75 * sb2);
-  CHECK(std::fabs(lo - (1 + 2 * q)) <= 5 * q * q);
-  CHECK(lo > 1.0);
-  // Chaotic phase: the decorrelated start reaches c* < 1 with chi_c < 1 (stable).
-  const Point chaos = at(3.0, 0.05, "tanh");
-  const Eigen::VectorXd xc = solve(chaos, 0.0);
-  CHECK(xc[1] < 0.99);
-  const Eigen::VectorXd oc = sp().observable_values(xc, chaos);
-  CHECK(oc[0] > 1);
-  CHECK(oc[1] < 1);
-  CHECK(oc[4] > 0);
-  CHECK(sp().phase(xc, chaos) == "chaotic");
-}
+
+}  // TEST_SUITE("validation")
