@@ -210,6 +210,23 @@ KernelResult compute_kernels(const Architecture& arch, const Eigen::MatrixXd& x_
   for (std::size_t i = 0; i < arch.layers.size(); ++i)
     if (arch.layers[i].kind == Layer::Kind::kDense) last_dense = static_cast<int>(i);
 
+  // A dense layer followed by an activation updates the train-train triangle inside the
+  // activation's loop (one pass over the largest matrices per layer instead of two).
+  struct PendingAffine {
+    bool on = false, standard = false, ntk = false;
+    double w2 = 1, b2 = 0, n_in = 0;
+    void apply(double& k, double& t) const {
+      if (!on) return;
+      if (standard) {
+        if (ntk) t = n_in * k + 1.0 + w2 * t;
+        k = w2 * k + b2;
+      } else {
+        k = w2 * k + b2;
+        if (ntk) t = k + w2 * t;
+      }
+    }
+  } pend;
+
   for (std::size_t li = 0; li < arch.layers.size(); ++li) {
     const Layer& layer = arch.layers[li];
     if (layer.kind == Layer::Kind::kDense) {
@@ -240,7 +257,17 @@ KernelResult compute_kernels(const Architecture& arch, const Eigen::MatrixXd& x_
       Eigen::MatrixXd dummy;
       // Train-train: only the strict upper triangle is read later (the diagonal lives in d1), so
       // update it column by column in parallel.
-      parallel_for(r.threads, static_cast<long>(n1), [&](long j) {
+      const bool defer = !readout && li + 1 < arch.layers.size() &&
+                         arch.layers[li + 1].kind == Layer::Kind::kActivation;
+      if (defer) {
+        pend.on = true;
+        pend.standard = arch.parameterization == Parameterization::kStandard;
+        pend.ntk = want_ntk && !arch.readout_only;
+        pend.w2 = w2;
+        pend.b2 = b2;
+        pend.n_in = n_in;
+      }
+      parallel_for(r.threads, defer ? 0L : static_cast<long>(n1), [&](long j) {
         if (j == 0) return;
         auto kc = k11.col(j).head(j);
         if (want_ntk) {
@@ -267,33 +294,43 @@ KernelResult compute_kernels(const Architecture& arch, const Eigen::MatrixXd& x_
     // longest down so the threads finish together.
     double ra = 0, rb = 0;
     const bool relu_like = relu_slopes(layer.activation, ra, rb);
-    Eigen::VectorXd inv_sd1;
-    if (relu_like) inv_sd1 = d1.cwiseSqrt().cwiseInverse();
+    const bool fast = relu_like && (d1.array() > 0).all();
+    Eigen::VectorXd inv_sd1, sd1;
+    if (fast) {
+      sd1 = d1.cwiseSqrt();
+      inv_sd1 = sd1.cwiseInverse();
+    }
+    const bool t_pending = pend.on && pend.ntk;  // Theta changes even where ntk_here is false
     parallel_for(r.threads, static_cast<long>(n1), [&](long kk) {
       const Eigen::Index j = n1 - 1 - kk;
-      if (relu_like && d1[j] > 0 && (d1.head(j).array() > 0).all()) {
-        // The hot loop of deep relu kernels: the closed form inlined with the inverse standard
+      double* kc = &k11(0, j);
+      double* tc = (ntk_here || t_pending) ? &t11(0, j) : nullptr;
+      if (fast) {
+        // The hot loop of deep relu kernels: the closed form inlined with the standard
         // deviations precomputed (same formulas as dual_closed_form, same results to rounding).
         const double ab = ra * rb, d2c = (rb - ra) * (rb - ra) / (2.0 * kPiValue);
-        const double sj = 1.0 / inv_sd1[j];
-        double* kc = &k11(0, j);
-        double* tc = ntk_here ? &t11(0, j) : nullptr;
+        const double sj = sd1[j], isj = inv_sd1[j];
         for (Eigen::Index i = 0; i < j; ++i) {
-          const double s = sj / inv_sd1[i];
-          const double c = std::clamp(kc[i] * inv_sd1[i] * inv_sd1[j], -1.0, 1.0);
+          double k = kc[i], t = tc ? tc[i] : 0.0;
+          pend.apply(k, t);
+          const double s = sd1[i] * sj;
+          const double c = std::clamp(k * inv_sd1[i] * isj, -1.0, 1.0);
           const double theta = relu_angle(c);
           const double sin_t = std::sqrt((1.0 - c) * (1.0 + c));
           kc[i] = ab * c * s + d2c * s * (sin_t + (kPiValue - theta) * c);
-          if (tc) tc[i] *= ab + d2c * (kPiValue - theta);
+          if (tc) tc[i] = ntk_here ? t * (ab + d2c * (kPiValue - theta)) : t;
         }
         return;
       }
       for (Eigen::Index i = 0; i < j; ++i) {
-        const DualValues v = dual_of(d1[i], k11(i, j), d1[j]);
-        k11(i, j) = v.t;
-        if (ntk_here) t11(i, j) *= v.tdot;
+        double k = kc[i], t = tc ? tc[i] : 0.0;
+        pend.apply(k, t);
+        const DualValues v = dual_of(d1[i], k, d1[j]);
+        kc[i] = v.t;
+        if (tc) tc[i] = ntk_here ? t * v.tdot : t;
       }
     });
+    pend.on = false;
     if (x_test) {
       parallel_for(r.threads, static_cast<long>(n1), [&](long j) {
         for (Eigen::Index i = 0; i < n2; ++i) {

@@ -22,9 +22,12 @@
 // (data/reference/signal_propagation.json):
 //   relu: chi_1 = sw2 / 2 for every q*; q* = sb2 / (1 - sw2/2) for sw2 < 2; chi_1 = 1 at sw2 = 2
 //   (He initialisation; Schoenholz et al. 2017, Poole et al. 2016).
-//   tanh, sb2 = 0: q* = 0 for sw2 <= 1 and the order-to-chaos line starts at sw2 = 1; for small
-//   sb2, q* ~ (3 sb2 / 4)^(1/3) and sw2_c ~ 1 + 2 q* (expansion of the two maps in q, derived
-//   here). identity: q* = sb2 / (1 - sw2), chi_1 = chi_c = sw2.
+//   tanh, sb2 = 0: q* = 0 for sw2 <= 1 and the order-to-chaos line starts at sw2 = 1. For small q*
+//   (derived here from E tanh^2(sqrt(q) z) = q - 2q^2 + 17/3 q^3 - 62/3 q^4 and
+//   E sech^4(sqrt(q) z) = 1 - 2q + 7q^2 - 94/3 q^3): on the line sw2 = 1 + 2q - 3q^2 + 34/3 q^3 and
+//   sb2 = 4/3 q^3 - 8 q^4, so q* ~ (3 sb2 / 4)^(1/3) and sw2_c ~ 1 + 2 (3 sb2 / 4)^(1/3).
+//   identity: q* = sb2 / (1 - sw2), chi_1 = chi_c = sw2.
+//   The traced line gives sw2_c = 1.76096 at sb2 = 0.05 (tests check the series, not this value).
 #include <cmath>
 #include <memory>
 

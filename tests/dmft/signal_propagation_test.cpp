@@ -4,7 +4,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "cli.hpp"
 #include "saddle/model.hpp"
 #include "saddle/problem.hpp"
 #include "saddle/solvers.hpp"
@@ -86,6 +90,50 @@ TEST_SUITE("validation") {
     CHECK(oc[1] < 1);
     CHECK(oc[4] > 0);
     CHECK(sp().phase(xc, chaos) == "chaotic");
+  }
+
+  TEST_CASE("signal_propagation: the traced tanh order-to-chaos line") {
+    // data/specs/signal-propagation-phase-diagram.json: every row satisfies chi_1 = 1 at its own
+    // solved q*, the line rises with sb2, and as sb2 -> 0 it meets sw2 = 1 along the small-q
+    // series.
+    namespace fs = std::filesystem;
+    const fs::path out = fs::temp_directory_path() / "saddle-sp-phase";
+    fs::remove_all(out);
+    std::ostringstream o, e;
+    REQUIRE(saddle::run_cli({"saddle", "run",
+                             std::string(SADDLE_SOURCE_DIR) +
+                                 "/data/specs/signal-propagation-phase-diagram.json",
+                             "-o", out.string(), "-q"},
+                            o, e) == 0);
+    std::ifstream in(out / "boundary_order_chaos.csv");
+    std::string line;
+    std::getline(in, line);
+    REQUIRE(line == "sw2,sb2,q,c,residual");
+    int rows = 0, near_zero = 0;
+    double prev_sb2 = -1, prev_sw2 = 0;
+    while (std::getline(in, line)) {
+      double sw2, sb2, q, c, res;
+      REQUIRE(std::sscanf(line.c_str(), "%lf,%lf,%lf,%lf,%lf", &sw2, &sb2, &q, &c, &res) == 5);
+      const Point p = at(sw2, sb2, "tanh");
+      Eigen::VectorXd x(2);
+      x << q, c;
+      CHECK(std::fabs(sp().observable_values(x, p)[5]) <= 1e-8);
+      if (prev_sb2 >= 0 && sb2 > prev_sb2) CHECK(sw2 > prev_sw2);
+      if (q >= 0.01 && q <= 0.06) {
+        // Small-q series of the two conditions (derived in signal_propagation.cpp): on the line
+        // sw2 = 1 + 2q - 3q^2 + (34/3) q^3 + O(q^4) and sb2 = (4/3) q^3 - 8 q^4 + O(q^5). The
+        // traced rows give next coefficients of about -60 and +50; 100 bounds them.
+        CHECK(std::fabs(sw2 - (1 + 2 * q - 3 * q * q + 34.0 / 3 * q * q * q)) <=
+              100 * std::pow(q, 4));
+        CHECK(std::fabs(sb2 - (4.0 / 3 * q * q * q - 8 * std::pow(q, 4))) <= 100 * std::pow(q, 5));
+        ++near_zero;
+      }
+      prev_sb2 = sb2, prev_sw2 = sw2;
+      ++rows;
+    }
+    CHECK(rows > 20);
+    CHECK(near_zero > 0);
+    fs::remove_all(out);
   }
 
 }  // TEST_SUITE("validation")
