@@ -3,6 +3,7 @@
 #include "kernel_task.hpp"
 
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -21,7 +22,8 @@ namespace {
 struct Dir {
   fs::path dir;
   explicit Dir(const std::string& name)
-      : dir(fs::temp_directory_path() / ("saddle-kernel-" + name)) {
+      : dir(fs::temp_directory_path() /
+            ("saddle-kernel-" + std::to_string(::getpid()) + "-" + name)) {
     fs::remove_all(dir);
     fs::create_directories(dir);
   }

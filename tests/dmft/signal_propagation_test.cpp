@@ -2,6 +2,7 @@
 // exact relu and identity results and the tanh edge of chaos
 // (data/reference/signal_propagation.json).
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
@@ -97,7 +98,8 @@ TEST_SUITE("validation") {
     // solved q*, the line rises with sb2, and as sb2 -> 0 it meets sw2 = 1 along the small-q
     // series.
     namespace fs = std::filesystem;
-    const fs::path out = fs::temp_directory_path() / "saddle-sp-phase";
+    const fs::path out =
+        fs::temp_directory_path() / ("saddle-sp-phase-" + std::to_string(::getpid()));
     fs::remove_all(out);
     std::ostringstream o, e;
     REQUIRE(saddle::run_cli({"saddle", "run",
