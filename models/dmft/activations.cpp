@@ -24,6 +24,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <mutex>
 
 #include "saddle/error.hpp"
@@ -140,12 +141,16 @@ void gauss_panels(std::vector<double> breaks, int k, double* out, F&& f) {
   }
 }
 
-void check_covariance(double k11, double k12, double k22) {
-  if (!(k11 >= 0) || !(k22 >= 0) || !std::isfinite(k11) || !std::isfinite(k22) ||
-      !std::isfinite(k12))
-    throw InternalError("dual kernel: invalid covariance (" + format_number(k11) + ", " +
+// Non-finite inputs (a diverging solver iterate) give non-finite outputs, which solvers treat as
+// failure; a negative variance is a bug.
+bool usable_covariance(double k11, double k12, double k22) {
+  if (!std::isfinite(k11) || !std::isfinite(k22) || !std::isfinite(k12)) return false;
+  if (k11 < 0 || k22 < 0)
+    throw InternalError("dual kernel: negative variance (" + format_number(k11) + ", " +
                         format_number(k12) + ", " + format_number(k22) + ")");
+  return true;
 }
+constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
 
 std::string to_string(ActivationKind k) {
@@ -290,7 +295,7 @@ std::vector<double> Activation::kinks() const {
 }
 
 DualValues dual_closed_form(const Activation& act, double k11, double k12, double k22) {
-  check_covariance(k11, k12, k22);
+  if (!usable_covariance(k11, k12, k22)) return {kNan, kNan};
   double a = 0, b = 0;
   const double s = std::sqrt(k11 * k22);
   if (relu_family(act, a, b)) {
@@ -324,7 +329,7 @@ DualValues dual_closed_form(const Activation& act, double k11, double k12, doubl
 }
 
 DualValues dual_diag_closed_form(const Activation& act, double k) {
-  check_covariance(k, k, k);
+  if (!usable_covariance(k, k, k)) return {kNan, kNan};
   double a = 0, b = 0;
   if (relu_family(act, a, b)) return {0.5 * (a * a + b * b) * k, 0.5 * (a * a + b * b)};
   switch (act.kind) {
@@ -342,7 +347,7 @@ DualValues dual_diag_closed_form(const Activation& act, double k) {
 }
 
 DualValues dual_quadrature(const Activation& act, double k11, double k12, double k22) {
-  check_covariance(k11, k12, k22);
+  if (!usable_covariance(k11, k12, k22)) return {kNan, kNan};
   const double s = std::sqrt(k11 * k22);
   if (s == 0.0 || std::fabs(k12) >= s) {
     // Degenerate: v = +-sqrt(K22/K11) u (or one of them is 0); a one-dimensional integral.
@@ -397,7 +402,7 @@ DualValues dual_quadrature(const Activation& act, double k11, double k12, double
 }
 
 DualValues dual_diag_quadrature(const Activation& act, double k) {
-  check_covariance(k, k, k);
+  if (!usable_covariance(k, k, k)) return {kNan, kNan};
   const double su = std::sqrt(k);
   std::vector<double> br;
   if (su > 0)
@@ -412,7 +417,7 @@ DualValues dual_diag_quadrature(const Activation& act, double k) {
 }
 
 double dual_diag_slope(const Activation& act, double k) {
-  check_covariance(k, k, k);
+  if (!usable_covariance(k, k, k)) return kNan;
   if (act.kind == ActivationKind::kSign) return 0.0;  // E sign^2 = 1 for every k > 0
   const double su = std::sqrt(k);
   if (su == 0.0) {

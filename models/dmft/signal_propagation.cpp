@@ -16,7 +16,9 @@
 //                                                              unstable)
 //   log_chi_1 = ln chi_1                      zero on the order-to-chaos line (phase_diagram
 //   "critical")
-// Phase label: "ordered" where chi_1 < 1, "chaotic" where chi_1 > 1.
+// Phase label: "ordered" where chi_1 < 1, "chaotic" where chi_1 > 1. In the chaotic phase c* = 1
+// still solves the map but is unstable (chi_c = chi_1 > 1, so xi_c < 0 flags it); the correlated
+// seed is offered only where the length map settles at a q* with chi_1 <= 1 (or q* is unknown).
 //
 // Known limits used by tests/dmft/signal_propagation_test.cpp
 // (data/reference/signal_propagation.json):
@@ -30,6 +32,7 @@
 //   The traced line gives sw2_c = 1.76096 at sb2 = 0.05 (tests check the series, not this value).
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "saddle/error.hpp"
 #include "saddle/model.hpp"
@@ -89,10 +92,24 @@ class SignalPropagation final : public FixedPointModel {
   }
 
   std::vector<BranchSeed> branches(const Point& p) const override {
-    const double q0 = p[kSw2] + p[kSb2];
+    // q* by iterating the one-dimensional length map (cheap); where it settles and chi_1 > 1 the
+    // correlated seed (c* = 1, unstable there) is not offered, as hopfield offers its paramagnet
+    // seed only where that solution is stable.
+    const Activation act = activation(p);
+    double q = p[kSw2] + p[kSb2];
+    bool settled = false;
+    for (int it = 0; it < 2000 && std::isfinite(q) && q < 1e12; ++it) {
+      const double qn = p[kSw2] * dual_diag(act, q).t + p[kSb2];
+      settled = std::fabs(qn - q) <= 1e-12 * (1 + q);
+      q = qn;
+      if (settled) break;
+    }
+    if (!settled || !std::isfinite(q)) q = p[kSw2] + p[kSb2];
+    const bool chaotic = settled && p[kSw2] * dual_diag(act, q).tdot > 1;
     Eigen::VectorXd a(2), b(2);
-    a << q0, 1.0;
-    b << q0, 0.0;
+    a << q, 1.0;
+    b << q, 0.0;
+    if (chaotic) return {{"decorrelated", b}};
     return {{"correlated", a}, {"decorrelated", b}};
   }
 

@@ -138,4 +138,39 @@ TEST_SUITE("validation") {
     fs::remove_all(out);
   }
 
+  TEST_CASE("signal_propagation: scans select the branch without a free energy") {
+    // The model has no free energy; the scan still selects the converged branch in phases.csv, and
+    // along sb2 from the chaotic side the decorrelated branch has c* < 1 where chi_1 > 1.
+    namespace fs = std::filesystem;
+    const fs::path out =
+        fs::temp_directory_path() / ("saddle-sp-scan-" + std::to_string(::getpid()));
+    fs::remove_all(out);
+    std::ostringstream o, e;
+    REQUIRE(
+        saddle::run_cli(
+            {"saddle", "run",
+             std::string(SADDLE_SOURCE_DIR) + "/data/specs/signal-propagation-xi-scan.json", "-o",
+             out.string(), "-q", "--set", "task.grid.sw2.num=4", "--set", "task.grid.sb2.num=4"},
+            o, e) == 0);
+    std::ifstream in(out / "phases.csv");
+    std::string line;
+    std::getline(in, line);
+    REQUIRE(line == "sw2,sb2,activation,selected_branch,phase,q,c,free_energy,branches_converged");
+    int rows = 0, chaotic = 0;
+    while (std::getline(in, line)) {
+      CHECK(line.find("none_converged") == std::string::npos);
+      CHECK(line.find(",decorrelated,") != std::string::npos);
+      if (line.find(",chaotic,") != std::string::npos) {
+        double sw2, sb2, q, c;
+        REQUIRE(std::sscanf(line.c_str(), "%lf,%lf,tanh,decorrelated,chaotic,%lf,%lf", &sw2, &sb2,
+                            &q, &c) == 4);
+        if (c < 1 - 1e-6) ++chaotic;
+      }
+      ++rows;
+    }
+    CHECK(rows == 16);
+    CHECK(chaotic > 0);
+    fs::remove_all(out);
+  }
+
 }  // TEST_SUITE("validation")
