@@ -432,9 +432,50 @@ double dual_diag_slope(const Activation& act, double k) {
   return out[0] / su;
 }
 
+DualValues dual_elu(const Activation& act, double k11, double k12, double k22) {
+  if (!usable_covariance(k11, k12, k22)) return {kNan, kNan};
+  const double s = std::sqrt(k11 * k22);
+  const double c = s > 0 ? std::clamp(k12 / s, -1.0, 1.0) : 0.0;
+  const double r = std::sqrt((1.0 - c) * (1.0 + c));
+  const double su = std::sqrt(k11), sv = std::sqrt(k22);
+  const double alpha = act.a;
+  // Inner expectations over z2 of elu(m + t z2) and elu'(m + t z2), m = sv c z1, t = sv r:
+  //   E elu  = m Phi(m/t) + t phi(m/t) + alpha (e^(m + t^2/2) Phi(-m/t - t) - Phi(-m/t))
+  //   E elu' = Phi(m/t) + alpha e^(m + t^2/2) Phi(-m/t - t)
+  // (t = 0: the values at m). The outer integral over z1 is the piecewise rule.
+  const double t = sv * r;
+  auto Phi = [](double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); };
+  std::vector<double> breaks = {0.0};
+  const double width = std::fabs(c) > 0 ? r / std::fabs(c) : kInf;
+  if (width < 0.5)
+    for (double m = 0.5; m * width < 1.0; m *= 2) {
+      breaks.push_back(-m * width);
+      breaks.push_back(m * width);
+    }
+  double out[2];
+  gauss_panels(breaks, 2, out, [&](double z1, double* v) {
+    const double m = sv * c * z1;
+    double e, ed;
+    if (t > 0) {
+      const double a = m / t;
+      const double tail = alpha * std::exp(m + 0.5 * t * t) * Phi(-a - t);
+      e = m * Phi(a) + t * kInvSqrt2Pi * std::exp(-0.5 * a * a) + tail - alpha * Phi(-a);
+      ed = Phi(a) + tail;
+    } else {
+      e = act.value(m);
+      ed = act.derivative(m);
+    }
+    const double u = su * z1;
+    v[0] = act.value(u) * e;
+    v[1] = act.derivative(u) * ed;
+  });
+  return {out[0], out[1]};
+}
+
 DualValues dual(const Activation& act, double k11, double k12, double k22) {
-  return act.has_closed_form() ? dual_closed_form(act, k11, k12, k22)
-                               : dual_quadrature(act, k11, k12, k22);
+  if (act.has_closed_form()) return dual_closed_form(act, k11, k12, k22);
+  if (act.kind == ActivationKind::kElu) return dual_elu(act, k11, k12, k22);
+  return dual_quadrature(act, k11, k12, k22);
 }
 
 DualValues dual_diag(const Activation& act, double k) {

@@ -65,12 +65,14 @@ struct LayerDual {
   const Activation& act;
   int order;
   DualValues operator()(double k11, double k12, double k22) const {
-    return act.has_closed_form() ? dual_closed_form(act, k11, k12, k22)
-                                 : dual_gauss_hermite(act, k11, k12, k22, order);
+    if (act.has_closed_form()) return dual_closed_form(act, k11, k12, k22);
+    if (act.kind == ActivationKind::kElu) return dual_elu(act, k11, k12, k22);
+    return dual_gauss_hermite(act, k11, k12, k22, order);
   }
   DualValues diag(double k) const {
-    return act.has_closed_form() ? dual_diag_closed_form(act, k)
-                                 : dual_gauss_hermite(act, k, k, k, order);
+    if (act.has_closed_form()) return dual_diag_closed_form(act, k);
+    if (act.kind == ActivationKind::kElu) return dual_diag_quadrature(act, k);
+    return dual_gauss_hermite(act, k, k, k, order);
   }
 };
 

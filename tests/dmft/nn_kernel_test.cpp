@@ -161,6 +161,19 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("activations: elu with closed-form inner expectations equals the 2-D quadrature") {
+  for (double alpha : {1.0, 0.3}) {
+    const Activation a = act(ActivationKind::kElu, alpha);
+    for (const Cov& k : kCovs) {
+      INFO(a.name() << " K = (" << k.k11 << ", " << k.k12 << ", " << k.k22 << ")");
+      const DualValues e = dual_elu(a, k.k11, k.k12, k.k22),
+                       q = dual_quadrature(a, k.k11, k.k12, k.k22);
+      CHECK(e.t == doctest::Approx(q.t).epsilon(1e-10).scale(1.0));
+      CHECK(e.tdot == doctest::Approx(q.tdot).epsilon(1e-10).scale(1.0));
+    }
+  }
+}
+
 TEST_CASE("activations: unknown names are input errors with the closest name") {
   try {
     activation_from_string("rleu", "spec.json: /architecture/layers/1/activation");
