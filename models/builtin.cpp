@@ -7,12 +7,14 @@ std::unique_ptr<FixedPointModel> make_sk_model();
 std::unique_ptr<FixedPointModel> make_hopfield_model();
 std::unique_ptr<FixedPointModel> make_glm_model();
 std::unique_ptr<FixedPointModel> make_perceptron_storage_model();
+std::unique_ptr<FixedPointModel> make_signal_propagation_model();
 
 void register_builtin_models(ModelRegistry& registry) {
   registry.add(make_sk_model());
   registry.add(make_hopfield_model());
   registry.add(make_glm_model());
   registry.add(make_perceptron_storage_model());
+  registry.add(make_signal_propagation_model());
 }
 
 const ModelRegistry& builtin_registry() {

@@ -1,6 +1,7 @@
 #include "cli.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <iomanip>
@@ -15,6 +16,7 @@
 
 #include "compare.hpp"
 #include "parallel.hpp"
+#include "kernel_task.hpp"
 #include "phase.hpp"
 #include "plot.hpp"
 #include "gamp.hpp"
@@ -47,12 +49,20 @@ std::string short_number(double v) {
 // saddle models
 int cmd_models(std::ostream& out) {
   const ModelRegistry& registry = builtin_registry();
-  for (const auto& id : registry.ids()) out << pad(id, 20) << registry.get(id).title() << "\n";
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& id : registry.ids()) rows.emplace_back(id, registry.get(id).title());
+  rows.emplace_back(kNnKernelId, nn_kernel_title());  // not a FixedPointModel (task "kernel")
+  std::sort(rows.begin(), rows.end());
+  for (const auto& [id, title] : rows) out << pad(id, 20) << title << "\n";
   return 0;
 }
 
 // saddle describe MODEL
 int cmd_describe(const std::string& id, std::ostream& out) {
+  if (id == kNnKernelId) {
+    out << describe_nn_kernel();
+    return 0;
+  }
   const FixedPointModel& model = builtin_registry().get(id, "describe");
   out << model.id() << ": " << model.title() << "\n\n";
   out << "parameters:\n";
@@ -288,7 +298,9 @@ JobOutcome execute(const Job& job, const ScanOptions& scan_opts, std::ostream& p
   if (!job.overrides.empty()) summary["overrides"] = job.overrides;
   JobOutcome outcome;
   std::ostringstream line;
-  if (spec.task == TaskType::kContinuation) {
+  if (spec.task == TaskType::kKernel) {
+    outcome.converged = run_kernel_task(spec, job.dir, summary, line);
+  } else if (spec.task == TaskType::kContinuation) {
     const ContinuationTask& c = spec.continuation;
     const FixedPointModel& model = *spec.model;
     const ParametricProblem problem = make_parametric_problem(model, spec.point, c.parameter, c.indicator);

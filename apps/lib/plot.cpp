@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -97,9 +98,48 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
       if (std::find(axes.begin(), axes.end(), c) != axes.end()) ordered.push_back(c);
     // default colour: the first order parameter of the selected branch (the column after "phase")
     const std::string z = column.empty() ? cols[static_cast<std::size_t>(column_index(cols, "phase", "phases.csv"))] : column;
-    const int cz = column_index(cols, z, "phases.csv");
     const std::string along = summary["spec"]["task"]["along"];
-    if (ordered.size() == 1) {
+    const auto scols = fs::exists(d / "scan.csv") ? csv_header(d / "scan.csv") : std::vector<std::string>{};
+    const bool from_scan = std::find(cols.begin(), cols.end(), z) == cols.end() &&
+                           std::find(scols.begin(), scols.end(), z) != scols.end() && ordered.size() == 2;
+    if (from_scan) {
+      // An observable (xi_c, lambda_AT, ...) is a column of scan.csv: colour by it on the rows of
+      // the selected branch. Depth scales and similar observables diverge on critical lines: the
+      // colour range is the 5th to 95th percentile of the finite values, said in the label.
+      const std::string other = ordered[0] == along ? ordered[1] : ordered[0];
+      const int cx = column_index(scols, along, "scan.csv"), cy = column_index(scols, other, "scan.csv");
+      const int sz = column_index(scols, z, "scan.csv"), cs = column_index(scols, "selected", "scan.csv");
+      std::vector<double> values;
+      std::ifstream in(d / "scan.csv");
+      std::string row;
+      std::getline(in, row);
+      while (std::getline(in, row)) {
+        std::vector<std::string> cells;
+        std::stringstream rs(row);
+        for (std::string c; std::getline(rs, c, ',');) cells.push_back(c);
+        if (static_cast<int>(cells.size()) < std::max(sz, cs) || cells[static_cast<std::size_t>(cs - 1)] != "true") continue;
+        char* end = nullptr;
+        const double v = std::strtod(cells[static_cast<std::size_t>(sz - 1)].c_str(), &end);
+        if (end != cells[static_cast<std::size_t>(sz - 1)].c_str() && std::isfinite(v)) values.push_back(v);
+      }
+      std::string label = z;
+      if (values.size() >= 20) {
+        std::sort(values.begin(), values.end());
+        const double lo = values[values.size() / 20], hi = values[values.size() - 1 - values.size() / 20];
+        if (hi > lo) {
+          body << "set cbrange [" << format_number(lo) << ":" << format_number(hi) << "]\n";
+          label += " (colour range: 5-95% of values)";
+        }
+      }
+      body << "set xlabel " << gnuplot_label(along) << " noenhanced\nset ylabel " << gnuplot_label(other)
+           << " noenhanced\nset cblabel " << gnuplot_label(label) << " noenhanced\n"
+           << "set view map\nset palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')\n"
+           << "plot 'scan.csv' using " << cx << ":" << cy << ":(strcol(" << cs << ") eq 'true' ? $" << sz
+           << " : 1/0) every ::1 with points pt 5 ps 0.35 palette notitle\n";
+    }
+    const int cz = from_scan ? 0 : column_index(cols, z, "phases.csv");
+    if (from_scan) {
+    } else if (ordered.size() == 1) {
       const int cx = column_index(cols, ordered[0], "phases.csv");
       if (grid[ordered[0]].value("spacing", "") == "log") body << "set logscale x\n";
       body << "set xlabel " << gnuplot_label(ordered[0]) << " noenhanced\nset ylabel " << gnuplot_label(cols[static_cast<std::size_t>(cz - 1)]) << " noenhanced\n"

@@ -55,7 +55,16 @@ void classify_solutions(const FixedPointModel& model, std::vector<SolutionRecord
     }
   }
   const Objective objective = model.objective();
-  if (objective == Objective::kNone) return;
+  if (objective == Objective::kNone) {
+    // No free energy to choose by (signal_propagation): the first converged distinct solution,
+    // in start order, is the selected one, so scan tables are not left without a selection.
+    for (auto& r : out)
+      if (r.converged() && r.same_as.empty()) {
+        r.selected = true;
+        break;
+      }
+    return;
+  }
   int best = -1;
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (!out[i].converged() || !out[i].free_energy || !out[i].same_as.empty()) continue;

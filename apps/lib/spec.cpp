@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "kernel_task.hpp"
 #include "saddle/error.hpp"
 
 namespace saddle {
@@ -22,6 +23,7 @@ std::string to_string(TaskType t) {
     case TaskType::kContinuation: return "continuation";
     case TaskType::kScan: return "scan";
     case TaskType::kPhaseDiagram: return "phase_diagram";
+    case TaskType::kKernel: return "kernel";
   }
   return "solve";
 }
@@ -754,6 +756,7 @@ PhaseTask parse_phase_task(const json& task, const FixedPointModel& model, const
 }
 
 Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::string& source) {
+  if (is_kernel_spec(doc)) return parse_kernel_spec(doc, source);  // not a FixedPointModel
   Spec spec;
   spec.source = source;
   if (!doc.is_object())

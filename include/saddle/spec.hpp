@@ -24,7 +24,7 @@ inline constexpr int kSpecVersion = 1;
 inline constexpr int kOutputSchemaVersion = 1;
 const char* saddle_version();
 
-enum class TaskType { kSolve, kContinuation, kScan, kPhaseDiagram };
+enum class TaskType { kSolve, kContinuation, kScan, kPhaseDiagram, kKernel };
 std::string to_string(TaskType t);
 
 struct InitialPoint {
@@ -100,6 +100,8 @@ struct ContinuationTask {
   Continuation::Options options;
 };
 
+struct KernelSpec;  // task "kernel" of model nn_kernel (apps/lib/kernel_task.hpp)
+
 struct Spec {
   std::string source;  // file name (or "command line"), used in messages and outputs
   const FixedPointModel* model = nullptr;
@@ -113,6 +115,7 @@ struct Spec {
   SolverSettings solver;
   std::string output_dir;          // "" when the spec names none
   nlohmann::json resolved;         // the spec with every default filled in
+  std::shared_ptr<const KernelSpec> kernel;  // task "kernel" (model nn_kernel; model is null)
 };
 
 // Reads and parses a JSON file. Throws InputError: "file.missing", "file.unreadable",
