@@ -5,10 +5,12 @@ namespace saddle {
 
 std::unique_ptr<FixedPointModel> make_sk_model();
 std::unique_ptr<FixedPointModel> make_hopfield_model();
+std::unique_ptr<FixedPointModel> make_kernel_regression_model();
 
 void register_builtin_models(ModelRegistry& registry) {
   registry.add(make_sk_model());
   registry.add(make_hopfield_model());
+  registry.add(make_kernel_regression_model());
 }
 
 const ModelRegistry& builtin_registry() {

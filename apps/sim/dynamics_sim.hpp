@@ -1,0 +1,42 @@
+// Finite-size simulators for the dynamics models (kernel_regression, committee_online, scs_rnn):
+// each realises the theory's setting at finite size with fixed seeds, averages over runs, and
+// reports the theory's column names plus a standard error ("<column>_sem") per averaged column.
+#pragma once
+
+#include <Eigen/Dense>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "saddle/kernel_regression.hpp"
+
+namespace saddle::sim {
+
+// Runs of one simulator: `runs` independent realisations with seeds seed, seed + 1, ...
+struct RunOptions {
+  int runs = 20;  // >= 2 (a standard error needs two)
+  std::uint64_t seed = 1;
+  void validate() const;  // throws InputError naming "--runs"
+};
+
+// Mean and standard error of the mean over runs.
+struct Estimate {
+  double mean = 0, sem = 0;
+};
+Estimate estimate(const std::vector<double>& samples);
+
+// Kernel ridge regression on Gaussian features x_k ~ N(0, eta_k) (the linear kernel x.x' then has
+// Mercer eigenvalues eta_k), target f*(x) = sum_k beta_k x_k with eta_k beta_k^2 = v_k^2, labels
+// y = f*(x) + N(0, noise). The predictor k(x)^T (K + lambda I)^{-1} y is solved in the smaller of
+// the p x p (kernel) and M x M (primal) forms, and its test error is exact given the weights:
+// E_g = sum_k eta_k (w_k - beta_k)^2 (no test sample). Ridgeless with p > M is least squares.
+struct KrrSimResult {
+  int p = 0;
+  Estimate error;
+  Estimate mode_errors[4];  // modes 1..4
+  Estimate tail_error;      // modes > 4
+};
+KrrSimResult simulate_kernel_regression(const krr::Spectrum& spectrum, int p, double lambda,
+                                        double noise, const RunOptions& runs);
+
+}  // namespace saddle::sim
