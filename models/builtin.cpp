@@ -1,5 +1,6 @@
 // The registry of models that ship with saddle. Adding a model: one include, one line.
 #include "saddle/model.hpp"
+#include "saddle/ode.hpp"
 
 namespace saddle {
 
@@ -11,6 +12,32 @@ void register_builtin_models(ModelRegistry& registry) {
   registry.add(make_sk_model());
   registry.add(make_hopfield_model());
   registry.add(make_kernel_regression_model());
+}
+
+// ODE models (include/saddle/ode.hpp), run by the "trajectory" task.
+std::unique_ptr<OdeModel> make_committee_online_model();
+
+namespace {
+const std::vector<std::unique_ptr<OdeModel>>& ode_models() {
+  static const std::vector<std::unique_ptr<OdeModel>> models = [] {
+    std::vector<std::unique_ptr<OdeModel>> m;
+    m.push_back(make_committee_online_model());
+    return m;
+  }();
+  return models;
+}
+}  // namespace
+
+std::vector<std::string> builtin_ode_model_ids() {
+  std::vector<std::string> ids;
+  for (const auto& m : ode_models()) ids.push_back(m->id());
+  return ids;
+}
+
+const OdeModel* find_builtin_ode_model(const std::string& id) {
+  for (const auto& m : ode_models())
+    if (m->id() == id) return m.get();
+  return nullptr;
 }
 
 const ModelRegistry& builtin_registry() {
