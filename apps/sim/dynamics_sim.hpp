@@ -40,3 +40,26 @@ KrrSimResult simulate_kernel_regression(const krr::Spectrum& spectrum, int p, do
                                         double noise, const RunOptions& runs);
 
 }  // namespace saddle::sim
+
+namespace saddle {
+class OdeModel;
+struct Point;
+}  // namespace saddle
+
+namespace saddle::sim {
+
+// Online SGD of the soft committee machine at finite N (the setting of committee_online): teacher
+// and student weights built from an orthonormal random basis so that the initial overlaps are
+// exactly the model's initial state (T, Q, R at alpha = 0); one fresh Gaussian input per step;
+// Q, R measured from the weights at steps round(alpha N), eps_g evaluated from them with the
+// model's closed form (exact for Gaussian inputs given the weights). Needs N >= K + M.
+struct CommitteeSimResult {
+  std::vector<double> alphas;                // steps / N actually used
+  std::vector<Eigen::VectorXd> state_means;  // mean over runs of the model's state vector
+  std::vector<Estimate> eps_g;
+};
+CommitteeSimResult simulate_committee(const OdeModel& model, const Point& point,
+                                      const std::vector<double>& alphas, int N,
+                                      const RunOptions& runs);
+
+}  // namespace saddle::sim
