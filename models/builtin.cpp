@@ -7,21 +7,25 @@ namespace saddle {
 std::unique_ptr<FixedPointModel> make_sk_model();
 std::unique_ptr<FixedPointModel> make_hopfield_model();
 std::unique_ptr<FixedPointModel> make_kernel_regression_model();
+std::unique_ptr<FixedPointModel> make_scs_rnn_model();
 
 void register_builtin_models(ModelRegistry& registry) {
   registry.add(make_sk_model());
   registry.add(make_hopfield_model());
   registry.add(make_kernel_regression_model());
+  registry.add(make_scs_rnn_model());
 }
 
 // ODE models (include/saddle/ode.hpp), run by the "trajectory" task.
 std::unique_ptr<OdeModel> make_committee_online_model();
+std::unique_ptr<OdeModel> make_scs_rnn_ode_model();
 
 namespace {
 const std::vector<std::unique_ptr<OdeModel>>& ode_models() {
   static const std::vector<std::unique_ptr<OdeModel>> models = [] {
     std::vector<std::unique_ptr<OdeModel>> m;
     m.push_back(make_committee_online_model());
+    m.push_back(make_scs_rnn_ode_model());
     return m;
   }();
   return models;

@@ -17,6 +17,7 @@
 #include "plot.hpp"
 #include "scan.hpp"
 #include "trajectory_task.hpp"
+#include "simulate_cli.hpp"
 
 #include "output.hpp"
 #include "runner.hpp"
@@ -691,6 +692,17 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   plot->add_option("dir", plot_dir, "result directory of `saddle run`")->required();
   plot->add_option("--z", plot_column, "column of phases.csv to colour a scan by (default: the first order parameter)");
 
+  // simulators of the dynamics models (apps/sim/simulate_cli.cpp)
+  SimulateFlags sim_flags;
+  std::string sim_spec;
+  auto* simulate = app.add_subcommand("simulate", "finite-size simulation of a dynamics model's spec, in the theory's columns");
+  simulate->add_option("spec", sim_spec, "spec file (kernel_regression, committee_online, scs_rnn)")->required();
+  simulate->add_option("-o,--output", sim_flags.output, "output directory (default: the spec's output.dir + '-sim')");
+  simulate->add_option("--set", sim_flags.sets, "override a spec field (repeatable)");
+  simulate->add_option("--runs", sim_flags.runs, "independent runs (seeds seed, seed + 1, ...), >= 2 (default 20)");
+  simulate->add_option("--seed", sim_flags.seed, "first seed (default 1)");
+  simulate->add_option("--N", sim_flags.N, "input dimension (committee_online) or network size (scs_rnn), default 1000");
+
   auto* models = app.add_subcommand("models", "list the models");
   auto* describe = app.add_subcommand("describe", "parameters, order parameters, branches and references of a model");
   describe->add_option("model", model_id, "model id")->required();
@@ -721,6 +733,7 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       return 0;
     }
     if (*solve) return cmd_solve(model_id, assignments, as_json, sets, out);
+    if (*simulate) return cmd_simulate_dynamics(sim_spec, sim_flags, out);
     if (*models) return cmd_models(out);
     if (*describe) return cmd_describe(model_id, out);
   } catch (const InputError& e) {

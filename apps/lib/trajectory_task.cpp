@@ -294,7 +294,7 @@ int execute_trajectory(const TrajectorySpec& spec, const std::string& dir,
         row.push_back(csv_number(run.states[i][k]));
       for (Eigen::Index k = 0; k < run.observables[i].size(); ++k)
         row.push_back(csv_number(run.observables[i][k]));
-      row.push_back("ok");
+      row.push_back(model.row_status(run.states[i], run.times[i], spec.point));
     } else {
       row.push_back(csv_number(spec.times[i]));
       row.resize(cols.size() - 1);

@@ -63,3 +63,30 @@ CommitteeSimResult simulate_committee(const OdeModel& model, const Point& point,
                                       const RunOptions& runs);
 
 }  // namespace saddle::sim
+
+#include "saddle/scs_rnn.hpp"
+
+namespace saddle::sim {
+
+// The random rate network dx/dt = -x + J phi(x), J_ij ~ N(0, g^2/N) (zero diagonal not imposed),
+// x_i(0) ~ N(0, 1), integrated by classical RK4 with step dt; after a transient, x is sampled every
+// sample_dt for a window of length window, and Delta(tau) = <x_i(t) x_i(t + tau)> (average over
+// neurons and times, no mean subtracted: the DMFT mean is 0) at tau = 0, sample_dt, ... <= tau_max.
+// One network (J, x(0)) per run; the error bar is across networks.
+struct RnnSimOptions {
+  int N = 1000;
+  double dt = 0.1;
+  double transient = 50;
+  double window = 200;
+  double sample_dt = 0.5;
+  double tau_max = 20;
+  void validate() const;  // throws InputError naming the field
+};
+struct RnnSimResult {
+  std::vector<double> taus;
+  std::vector<Estimate> delta;
+};
+RnnSimResult simulate_rnn(scs::Activation activation, double g, const RnnSimOptions& options,
+                          const RunOptions& runs);
+
+}  // namespace saddle::sim

@@ -51,6 +51,11 @@ class OdeModel {
                                             const Point& p) const {
     return Eigen::VectorXd();
   }
+  // Status of an observed row: "ok", or why its numbers should not be trusted (written to the
+  // table's status column).
+  virtual std::string row_status(const Eigen::VectorXd& x, double t, const Point& p) const {
+    return "ok";
+  }
   // Results computed from the whole observed trajectory (times[i], states[i]).
   virtual std::vector<TrajectoryResult> analyse(const std::vector<double>& times,
                                                 const std::vector<Eigen::VectorXd>& states,
