@@ -11,6 +11,7 @@
 #include "output.hpp"
 #include "saddle/error.hpp"
 #include "saddle/spec.hpp"
+#include "trajectory_task.hpp"
 
 namespace saddle {
 
@@ -136,6 +137,8 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
          << "offset char -1,-1.2 right notitle, \\\n"
          << "     'branch.csv' using " << sx << ":(strcol(" << sl << ") eq 'milestone' ? column(" << sy << ") : NaN) every ::1 "
          << "with points pt 6 ps 1 lc rgb '#555555' title 'milestones'\n";
+  } else if (type == "trajectory") {
+    body << trajectory_plot_body(dir, column);
   } else {
     throw InputError("plot.unsupported", dir,
                      "task type '" + type + "' has no plot yet; expected a scan, continuation or phase_diagram result");

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <iomanip>
+#include <map>
 #include <ostream>
 #include <sstream>
 
@@ -303,6 +305,9 @@ int execute_trajectory(const TrajectorySpec& spec, const std::string& dir,
     rows.push_back(row);
   }
   write_file_atomic(dir, "trajectory.csv", csv_table(cols, rows));
+  std::map<std::string, int> not_ok;  // rows whose model status is not "ok", by status
+  for (const auto& row : rows)
+    if (row.back() != "ok") ++not_ok[row.back()];
   std::vector<std::vector<std::string>> rrows;
   json results = json::object();
   for (const auto& r : run.results) {
@@ -324,6 +329,7 @@ int execute_trajectory(const TrajectorySpec& spec, const std::string& dir,
   summary["tables"] = {"trajectory.csv", "results.csv"};
   summary["status"] = to_string(run.summary.status);
   summary["results"] = results;
+  summary["rows_not_ok"] = not_ok;
   summary["solver_statistics"] = {{"steps", run.summary.steps},
                                   {"rhs_evaluations", run.summary.rhs_evaluations},
                                   {"reached", run.summary.reached},
@@ -332,6 +338,8 @@ int execute_trajectory(const TrajectorySpec& spec, const std::string& dir,
   write_file_atomic(dir, "summary.json", summary.dump(2) + "\n");
   out << spec.source << ": " << model.id() << " trajectory, " << run.summary.brief_report() << ", "
       << std::fixed << std::setprecision(3) << secs << " s -> " << dir << "\n";
+  for (const auto& [status, count] : not_ok)
+    out << "  " << count << " rows marked " << status << "\n";
   for (const auto& r : run.results)
     if (r.found) out << "  " << r.name << " = " << format_number(r.value) << "\n";
   return run.summary.completed() ? 0 : 1;
@@ -372,6 +380,36 @@ int describe_ode_model(const std::string& id, std::ostream& out) {
   for (const auto& r : model.references())
     out << "  " << r.citation << "\n    " << r.used_for << "\n";
   return 0;
+}
+
+}  // namespace saddle
+
+namespace saddle {
+
+std::string trajectory_plot_body(const std::string& dir, const std::string& column) {
+  std::ifstream in(dir + "/trajectory.csv");
+  if (!in) throw InputError("file.missing", dir + "/trajectory.csv", "no such file");
+  std::string header;
+  std::getline(in, header);
+  std::vector<std::string> cols;
+  std::stringstream ss(header);
+  for (std::string c; std::getline(ss, c, ',');) cols.push_back(c);
+  std::string y = column;
+  if (y.empty())
+    y = std::find(cols.begin(), cols.end(), "eps_g") != cols.end() ? "eps_g" : cols.at(1);
+  const auto it = std::find(cols.begin(), cols.end(), y);
+  if (it == cols.end() || it == cols.begin())
+    throw InputError("plot.unknown_column", "trajectory.csv",
+                     "no column '" + y + "'" + did_you_mean(y, cols) + "; columns: " + join(cols));
+  const std::string cy = std::to_string(it - cols.begin() + 1), cs = std::to_string(cols.size());
+  std::ostringstream b;
+  b << "set xlabel '" << cols[0] << "' noenhanced\nset ylabel '" << y << "' noenhanced\n";
+  if (y == "eps_g") b << "set logscale y\nset format y '%g'\n";
+  b << "plot 'trajectory.csv' using 1:(strcol(" << cs << ") eq 'ok' ? column(" << cy
+    << ") : NaN) every ::1 with lines lw 2 lc rgb '#1f77b4' title '" << y << "', \\\n"
+    << "     'trajectory.csv' using 1:(strcol(" << cs << ") eq 'ok' ? NaN : column(" << cy
+    << ")) every ::1 with points pt 7 ps 0.4 lc rgb '#d62728' title 'status not ok'\n";
+  return b.str();
 }
 
 }  // namespace saddle

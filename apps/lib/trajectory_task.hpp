@@ -65,4 +65,8 @@ int execute_trajectory(const TrajectorySpec& spec, const std::string& dir,
 namespace saddle {
 // `saddle describe` for an ODE model: parameters, options, states at the default point, references.
 int describe_ode_model(const std::string& id, std::ostream& out);
+// The gnuplot commands that draw a trajectory result directory: `column` (default eps_g if present,
+// else the first state) against time, on a log y axis for eps_g; rows not "ok" are drawn as points
+// in a second colour. Throws InputError naming an unknown column.
+std::string trajectory_plot_body(const std::string& dir, const std::string& column);
 }  // namespace saddle
