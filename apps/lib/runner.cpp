@@ -55,7 +55,20 @@ void classify_solutions(const FixedPointModel& model, std::vector<SolutionRecord
     }
   }
   const Objective objective = model.objective();
-  if (objective == Objective::kNone) return;
+  if (objective == Objective::kNone) {
+    // No free energy to compare (kernel_regression, scs_rnn): a distinct converged solution is
+    // selected when it is the only one, or the only one at which plain iteration is stable
+    // (spectral radius of dF/dx < 1, when computed); otherwise nothing is selected.
+    std::vector<std::size_t> distinct, stable;
+    for (std::size_t i = 0; i < out.size(); ++i)
+      if (out[i].converged() && out[i].same_as.empty()) {
+        distinct.push_back(i);
+        if (out[i].spectral_radius > 0.0 && out[i].spectral_radius < 1.0) stable.push_back(i);
+      }
+    if (distinct.size() == 1) out[distinct[0]].selected = true;
+    else if (stable.size() == 1) out[stable[0]].selected = true;
+    return;
+  }
   int best = -1;
   for (std::size_t i = 0; i < out.size(); ++i) {
     if (!out[i].converged() || !out[i].free_energy || !out[i].same_as.empty()) continue;
