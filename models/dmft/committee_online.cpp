@@ -302,9 +302,14 @@ class CommitteeOnlineModel final : public OdeModel {
       i = j + 1;
     }
     if (!found) {
-      const std::string why = "no plateau: no run of relative rate below plateau_rate = " +
-                              format_number(p[kPlateauRate]) +
-                              " followed by a drop of eps_g by half";
+      std::string why = "no plateau: no run of relative rate below plateau_rate = " +
+                        format_number(p[kPlateauRate]) + " followed by a drop of eps_g by half";
+      // a flat stretch that lasts to the end may be a plateau not yet left: say so
+      std::size_t k = n - 1;
+      while (k > 0 && rate[k] < p[kPlateauRate]) --k;
+      if (k + 1 < n - 1)
+        why += "; eps_g is flat from alpha = " + format_number(times[k + 1]) +
+               " to the end (a plateau not yet left, or the asymptote): extend task.to to tell";
       return {{"plateau_height", 0, false, why},
               {"plateau_start", 0, false, why},
               {"plateau_end", 0, false, why},
