@@ -16,8 +16,8 @@
 #include "phase.hpp"
 #include "plot.hpp"
 #include "scan.hpp"
-#include "trajectory_task.hpp"
 #include "simulate_cli.hpp"
+#include "trajectory_task.hpp"
 
 #include "output.hpp"
 #include "runner.hpp"
@@ -47,13 +47,15 @@ int cmd_models(std::ostream& out) {
   const ModelRegistry& registry = builtin_registry();
   for (const auto& id : registry.ids()) out << pad(id, 20) << registry.get(id).title() << "\n";
   for (const auto& id : builtin_ode_model_ids())
-    if (!registry.contains(id)) out << pad(id, 20) << find_builtin_ode_model(id)->title() << " (ODE: task trajectory)\n";
+    if (!registry.contains(id))
+      out << pad(id, 20) << find_builtin_ode_model(id)->title() << " (ODE: task trajectory)\n";
   return 0;
 }
 
 // saddle describe MODEL
 int cmd_describe(const std::string& id, std::ostream& out) {
-  if (!builtin_registry().contains(id) && find_builtin_ode_model(id)) return describe_ode_model(id, out);
+  if (!builtin_registry().contains(id) && find_builtin_ode_model(id))
+    return describe_ode_model(id, out);
   const FixedPointModel& model = builtin_registry().get(id, "describe");
   out << model.id() << ": " << model.title() << "\n\n";
   out << "parameters:\n";
@@ -481,11 +483,14 @@ int cmd_run(const std::vector<std::string>& spec_paths, const std::string& out_f
     for (const auto& s : sets) apply_set(doc, s);
     if (!is_trajectory_spec(doc)) continue;
     if (spec_paths.size() > 1 || !sweep_texts.empty() || !shard_text.empty())
-      throw InputError("cli.trajectory_alone", path,
-                       "trajectory specs run one at a time, without --sweep or --shard; expected `saddle run " + path +
-                           " [-o DIR] [--set PATH=VALUE ...]`");
+      throw InputError(
+          "cli.trajectory_alone", path,
+          "trajectory specs run one at a time, without --sweep or --shard; expected `saddle run " +
+              path + " [-o DIR] [--set PATH=VALUE ...]`");
     const TrajectorySpec ts = parse_trajectory_spec(doc, path);
-    const std::string dir = !out_flag.empty() ? out_flag : !ts.output_dir.empty() ? ts.output_dir : default_output_dir(path);
+    const std::string dir = !out_flag.empty()        ? out_flag
+                            : !ts.output_dir.empty() ? ts.output_dir
+                                                     : default_output_dir(path);
     prepare_output_dir(dir);
     return execute_trajectory(ts, dir, sets, out);
   }
@@ -695,13 +700,19 @@ int run_cli(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   // simulators of the dynamics models (apps/sim/simulate_cli.cpp)
   SimulateFlags sim_flags;
   std::string sim_spec;
-  auto* simulate = app.add_subcommand("simulate", "finite-size simulation of a dynamics model's spec, in the theory's columns");
-  simulate->add_option("spec", sim_spec, "spec file (kernel_regression, committee_online, scs_rnn)")->required();
-  simulate->add_option("-o,--output", sim_flags.output, "output directory (default: the spec's output.dir + '-sim')");
+  auto* simulate = app.add_subcommand(
+      "simulate", "finite-size simulation of a dynamics model's spec, in the theory's columns");
+  simulate->add_option("spec", sim_spec, "spec file (kernel_regression, committee_online, scs_rnn)")
+      ->required();
+  simulate->add_option("-o,--output", sim_flags.output,
+                       "output directory (default: the spec's output.dir + '-sim')");
   simulate->add_option("--set", sim_flags.sets, "override a spec field (repeatable)");
-  simulate->add_option("--runs", sim_flags.runs, "independent runs (seeds seed, seed + 1, ...), >= 2 (default 20)");
+  simulate->add_option("--runs", sim_flags.runs,
+                       "independent runs (seeds seed, seed + 1, ...), >= 2 (default 20)");
   simulate->add_option("--seed", sim_flags.seed, "first seed (default 1)");
-  simulate->add_option("--N", sim_flags.N, "input dimension (committee_online) or network size (scs_rnn), default 1000");
+  simulate->add_option(
+      "--N", sim_flags.N,
+      "input dimension (committee_online) or network size (scs_rnn), default 1000");
 
   auto* models = app.add_subcommand("models", "list the models");
   auto* describe = app.add_subcommand("describe", "parameters, order parameters, branches and references of a model");

@@ -13,7 +13,6 @@
 #include "saddle/error.hpp"
 #include "saddle/spec.hpp"
 #include "trajectory_task.hpp"
-#include "trajectory_task.hpp"
 
 namespace saddle {
 
@@ -97,25 +96,31 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
     std::vector<std::string> ordered;
     for (const auto& c : cols)
       if (std::find(axes.begin(), axes.end(), c) != axes.end()) ordered.push_back(c);
-    // an observable of a 1-axis scan (a column of scan.csv only, e.g. E_g of a learning curve): drawn
-    // from the selected rows of scan.csv, on log axes where the grid is log-spaced
-    const bool scan_observable =
-        ordered.size() == 1 && !column.empty() && std::find(cols.begin(), cols.end(), column) == cols.end();
+    // an observable of a 1-axis scan (a column of scan.csv only, e.g. E_g of a learning curve):
+    // drawn from the selected rows of scan.csv, on log axes where the grid is log-spaced
+    const bool scan_observable = ordered.size() == 1 && !column.empty() &&
+                                 std::find(cols.begin(), cols.end(), column) == cols.end();
     if (scan_observable) {
       const auto scols = csv_header(d / "scan.csv");
-      const int sx = column_index(scols, ordered[0], "scan.csv"), sz = column_index(scols, column, "scan.csv");
+      const int sx = column_index(scols, ordered[0], "scan.csv"),
+                sz = column_index(scols, column, "scan.csv");
       const int ss = column_index(scols, "selected", "scan.csv");
       const auto v = grid[ordered[0]]["values"].get<std::vector<double>>();
       bool log_spaced = v.size() >= 3 && v.front() > 0;
       for (std::size_t i = 2; log_spaced && i < v.size(); ++i)
-        log_spaced = std::fabs(v[i] / v[i - 1] - v[1] / v[0]) < 1e-9 * v[1] / v[0] && v[1] / v[0] != 1;
+        log_spaced =
+            std::fabs(v[i] / v[i - 1] - v[1] / v[0]) < 1e-9 * v[1] / v[0] && v[1] / v[0] != 1;
       if (log_spaced) body << "set logscale xy\n";
-      body << "set xlabel " << gnuplot_label(ordered[0]) << " noenhanced\nset ylabel " << gnuplot_label(column)
-           << " noenhanced\nplot 'scan.csv' using " << sx << ":(strcol(" << ss << ") eq 'true' ? column(" << sz
-           << ") : NaN) every ::1 with linespoints title " << quoted(column) << "\n";
+      body << "set xlabel " << gnuplot_label(ordered[0]) << " noenhanced\nset ylabel "
+           << gnuplot_label(column) << " noenhanced\nplot 'scan.csv' using " << sx << ":(strcol("
+           << ss << ") eq 'true' ? column(" << sz << ") : NaN) every ::1 with linespoints title "
+           << quoted(column) << "\n";
     }
     // default colour: the first order parameter of the selected branch (the column after "phase")
-    const std::string z = column.empty() || scan_observable ? cols[static_cast<std::size_t>(column_index(cols, "phase", "phases.csv"))] : column;
+    const std::string z =
+        column.empty() || scan_observable
+            ? cols[static_cast<std::size_t>(column_index(cols, "phase", "phases.csv"))]
+            : column;
     const int cz = column_index(cols, z, "phases.csv");
     const std::string along = summary["spec"]["task"]["along"];
     if (scan_observable) {

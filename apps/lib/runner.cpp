@@ -65,8 +65,10 @@ void classify_solutions(const FixedPointModel& model, std::vector<SolutionRecord
         distinct.push_back(i);
         if (out[i].spectral_radius > 0.0 && out[i].spectral_radius < 1.0) stable.push_back(i);
       }
-    if (distinct.size() == 1) out[distinct[0]].selected = true;
-    else if (stable.size() == 1) out[stable[0]].selected = true;
+    if (distinct.size() == 1)
+      out[distinct[0]].selected = true;
+    else if (stable.size() == 1)
+      out[stable[0]].selected = true;
     return;
   }
   int best = -1;
