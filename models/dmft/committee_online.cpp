@@ -139,13 +139,15 @@ class CommitteeOnlineModel final : public OdeModel {
 
   std::vector<std::string> state_names(const Point& p) const override {
     const int K = units(p, kK), M = units(p, kM);
+    const std::string sep =
+        K > 9 || M > 9 ? "_" : "";  // Q_12 for small K, M; Q_1_12 beyond 9 units
     std::vector<std::string> out;
     for (int i = 0; i < K; ++i)
       for (int k = i; k < K; ++k)
-        out.push_back("Q_" + std::to_string(i + 1) + std::to_string(k + 1));
+        out.push_back("Q_" + std::to_string(i + 1) + sep + std::to_string(k + 1));
     for (int i = 0; i < K; ++i)
       for (int n = 0; n < M; ++n)
-        out.push_back("R_" + std::to_string(i + 1) + std::to_string(n + 1));
+        out.push_back("R_" + std::to_string(i + 1) + sep + std::to_string(n + 1));
     return out;
   }
   std::vector<ObservableInfo> observables(const Point&) const override {
