@@ -30,6 +30,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_roots.h>
 
+#include <array>
 #include <cmath>
 #include <memory>
 #include <string>
@@ -48,6 +49,27 @@ namespace {
 constexpr double kSqrtPi = 1.7724538509055160273;
 constexpr double kLog2 = 0.69314718055994530942;
 constexpr int kOuterOrder = 160;
+
+// E f(z) (k <= 2 components) for an f that varies on the scale `width` in z around z = center:
+// Gauss-Hermite of order 160 when that is wide (>= 0.5), else adaptive Gauss-Legendre refined at
+// the kink (Gauss-Hermite misjudges nearly-step integrands, see gaussian.hpp).
+template <class F>
+std::array<double, 2> expect(int k, F f, double center, double width) {
+  std::array<double, 2> out{0, 0};
+  if (width >= 0.5) {
+    const auto& rule = gauss_hermite_rule(kOuterOrder);
+    double v[2];
+    for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
+      f(rule.nodes[i], v);
+      for (int c = 0; c < k; ++c) out[static_cast<std::size_t>(c)] += rule.weights[i] * v[c];
+    }
+    return out;
+  }
+  const QuadratureResult r =
+      gaussian_expectation(k, [&](double z, double* v) { f(z, v); }, {{center, width}});
+  for (int c = 0; c < k; ++c) out[static_cast<std::size_t>(c)] = r[c];
+  return out;
+}
 
 // log cosh x without cancellation for small x and without overflow for large x.
 double log_cosh(double x) {
@@ -69,11 +91,9 @@ double mean_phi(Activation a, double m, double s) {
 }
 double mean_Phi(Activation a, double m, double s) {
   if (a == Activation::kTanh) return tanh_thermodynamic_moments(m, s).log_2cosh - kLog2;
-  const auto& rule = gauss_hermite_rule(kOuterOrder);
-  double sum = 0;
-  for (std::size_t i = 0; i < rule.nodes.size(); ++i)
-    sum += rule.weights[i] * Phi(a, m + s * rule.nodes[i]);
-  return sum;
+  return expect(
+      1, [&](double z, double* v) { v[0] = Phi(a, m + s * z); }, s > 0 ? -m / s : 0.0,
+      s > 0 ? 1.0 / s : kInf)[0];
 }
 
 // E_w [F(b w) F(sign b w)] with F(m) = mean(m, sqrt(delta0 - |delta|)): the two-point function.
@@ -82,13 +102,11 @@ double two_point(double delta, double delta0, Mean mean) {
   const double d = std::max(-delta0, std::min(delta, delta0));
   const double s = std::sqrt(std::max(0.0, delta0 - std::fabs(d))), b = std::sqrt(std::fabs(d));
   const double sign = d < 0 ? -1.0 : 1.0;
-  const auto& rule = gauss_hermite_rule(kOuterOrder);
-  double sum = 0;
-  for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
-    const double m = b * rule.nodes[i];
-    sum += rule.weights[i] * mean(m, s) * mean(sign * m, s);
-  }
-  return sum;
+  // mean(m, s) turns on the scale max(1, s) in m = b w: a kink of width max(1, s)/b at w = 0
+  const double width = b > 0 ? std::max(1.0, s) / b : kInf;
+  return expect(
+      1, [&](double w, double* v) { v[0] = mean(b * w, s) * mean(sign * b * w, s); }, 0.0,
+      width)[0];
 }
 }  // namespace
 
@@ -120,15 +138,15 @@ double Phi(Activation a, double x) {
 double delta0_map(Activation a, double g, double delta0) {
   if (!(delta0 > 0)) return 0.0;
   // Var of h = Phi(sqrt(D) z) / D, an O(1) quantity, so that small D keeps its relative accuracy.
-  const auto& rule = gauss_hermite_rule(kOuterOrder);
   const double s = std::sqrt(delta0);
-  double m1 = 0, m2 = 0;
-  for (std::size_t i = 0; i < rule.nodes.size(); ++i) {
-    const double h = Phi(a, s * rule.nodes[i]) / delta0;
-    m1 += rule.weights[i] * h;
-    m2 += rule.weights[i] * h * h;
-  }
-  return g * delta0 * std::sqrt(2.0 * std::max(0.0, m2 - m1 * m1));
+  const auto m = expect(
+      2,
+      [&](double z, double* v) {
+        v[0] = Phi(a, s * z) / delta0;
+        v[1] = v[0] * v[0];
+      },
+      0.0, 1.0 / s);
+  return g * delta0 * std::sqrt(2.0 * std::max(0.0, m[1] - m[0] * m[0]));
 }
 
 double solve_delta0(Activation a, double g) {
@@ -172,10 +190,9 @@ double potential(Activation a, double g, double delta, double delta0) {
   return -0.5 * delta * delta + g * g * c_Phi(a, delta, delta0);
 }
 double correlation_time(Activation a, double g, double delta0) {
-  const auto& rule = gauss_hermite_rule(kOuterOrder);
-  double m = 0;
-  for (std::size_t i = 0; i < rule.nodes.size(); ++i)
-    m += rule.weights[i] * dphi(a, std::sqrt(delta0) * rule.nodes[i]);
+  const double s = std::sqrt(delta0);
+  const double m = expect(
+      1, [&](double z, double* v) { v[0] = dphi(a, s * z); }, 0.0, s > 0 ? 1.0 / s : kInf)[0];
   const double r = 1.0 - g * g * m * m;
   return r > 0 ? 1.0 / std::sqrt(r) : kInf;
 }

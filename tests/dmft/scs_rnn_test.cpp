@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <utility>
 
 #include "cli.hpp"
 #include "dynamics_sim.hpp"
@@ -98,27 +99,34 @@ TEST_SUITE("validation") {
   }
 
   // Along the integrated Delta(tau) (dopri5, rel_tol 1e-10) the energy 1/2 Delta'^2 + V is
-  // conserved to 1e-9 (absolute, Delta_0^2 ~ 4 at g = 2) on every row marked ok; Delta decreases
-  // monotonically; the tail decays with tau_c to 1% (slope of log Delta between tau = 16 and 20).
+  // conserved to 1e-11 Delta_0^2 on every row marked ok (g = 2, tanh and erf; g = 5, tanh, where
+  // tanh(sqrt(Delta_0) z) is nearly a step and the quadrature must refine at the kink); Delta
+  // decreases monotonically; the tail decays with tau_c to 1% (slope of log Delta between tau = 16
+  // and 20, g = 2).
   TEST_CASE("scs_rnn: energy conservation and the tail along Delta(tau)") {
-    for (const char* act : {"tanh", "erf"}) {
+    for (const auto& [g, act] :
+         {std::pair<double, const char*>{2.0, "tanh"}, {2.0, "erf"}, {5.0, "tanh"}}) {
       CAPTURE(act);
-      const TrajectoryRun run = rnn_trajectory(2.0, act, 20, 201);
+      CAPTURE(g);
+      const TrajectoryRun run = rnn_trajectory(g, act, 20, 201);
       const OdeModel& m = *find_builtin_ode_model("scs_rnn");
       Point p = m.default_point();
-      p.params[0] = 2.0;
+      p.params[0] = g;
       p.options[0] = act;
+      const double d0 = run.states[0][0];
       int ok = 0;
       for (std::size_t i = 0; i < run.times.size(); ++i) {
         if (m.row_status(run.states[i], run.times[i], p) != "ok") continue;
         ++ok;
-        CHECK(std::fabs(run.observables[i][0]) <= 1e-9);
+        CHECK(std::fabs(run.observables[i][0]) <= 1e-11 * d0 * d0);
         if (i > 0) CHECK(run.states[i][0] < run.states[i - 1][0]);
       }
       CHECK(ok == 201);
-      const double tc = run.results[1].value;
-      const double slope = std::log(run.states[200][0] / run.states[160][0]) / 4.0;
-      CHECK(-1 / slope == doctest::Approx(tc).epsilon(0.01));
+      if (g == 2.0) {
+        const double tc = run.results[1].value;
+        const double slope = std::log(run.states[200][0] / run.states[160][0]) / 4.0;
+        CHECK(-1 / slope == doctest::Approx(tc).epsilon(0.01));
+      }
     }
   }
 
