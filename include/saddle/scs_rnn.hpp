@@ -17,9 +17,9 @@
 
 namespace saddle::scs {
 
-// tanh, or erf(sqrt(pi) x / 2) (also of slope 1 at 0, so the transition is at g = 1 for both).
-enum class Activation { kTanh, kErf };
-Activation activation_from_string(const std::string& s);  // "tanh" | "erf"
+// tanh, erf(sqrt(pi) x / 2) or sin: odd, of slope 1 at 0, so the transition is at g = 1 for all.
+enum class Activation { kTanh, kErf, kSin };
+Activation activation_from_string(const std::string& s);  // "tanh" | "erf" | "sin"
 
 double phi(Activation a, double x);
 double Phi(Activation a, double x);  // the antiderivative with Phi(0) = 0

@@ -87,10 +87,15 @@ double mean_phi(Activation a, double m, double s) {
     const double c = 0.5 * kSqrtPi;
     return std::erf(c * m / std::sqrt(1.0 + 2.0 * c * c * s * s));
   }
+  if (a == Activation::kSin) return std::sin(m) * std::exp(-0.5 * s * s);
   return tanh_moments(m, s).tanh;
 }
 double mean_Phi(Activation a, double m, double s) {
   if (a == Activation::kTanh) return tanh_thermodynamic_moments(m, s).log_2cosh - kLog2;
+  if (a == Activation::kSin) {  // 1 - cos(m) exp(-s^2/2), without cancellation
+    const double h = std::sin(0.5 * m);
+    return 2.0 * h * h * std::exp(-0.5 * s * s) - std::expm1(-0.5 * s * s);
+  }
   return expect(
       1, [&](double z, double* v) { v[0] = Phi(a, m + s * z); }, s > 0 ? -m / s : 0.0,
       s > 0 ? 1.0 / s : kInf)[0];
@@ -113,12 +118,15 @@ double two_point(double delta, double delta0, Mean mean) {
 Activation activation_from_string(const std::string& s) {
   if (s == "tanh") return Activation::kTanh;
   if (s == "erf") return Activation::kErf;
+  if (s == "sin") return Activation::kSin;
   throw InputError("option.bad_choice", "/options/activation",
-                   "'" + s + "' is not a choice of activation" + did_you_mean(s, {"tanh", "erf"}) +
-                       "; expected one of tanh, erf");
+                   "'" + s + "' is not a choice of activation" +
+                       did_you_mean(s, {"tanh", "erf", "sin"}) +
+                       "; expected one of tanh, erf, sin");
 }
 
 double phi(Activation a, double x) {
+  if (a == Activation::kSin) return std::sin(x);
   return a == Activation::kTanh ? std::tanh(x) : std::erf(0.5 * kSqrtPi * x);
 }
 double dphi(Activation a, double x) {
@@ -126,10 +134,15 @@ double dphi(Activation a, double x) {
     const double t = std::tanh(x);
     return 1.0 - t * t;
   }
+  if (a == Activation::kSin) return std::cos(x);
   return std::exp(-0.25 * M_PI * x * x);
 }
 double Phi(Activation a, double x) {
   if (a == Activation::kTanh) return log_cosh(x);
+  if (a == Activation::kSin) {  // 1 - cos x
+    const double h = std::sin(0.5 * x);
+    return 2.0 * h * h;
+  }
   // int_0^x erf(c t) dt = x erf(c x) + (exp(-c^2 x^2) - 1) / (c sqrt(pi)),  c = sqrt(pi)/2
   const double c = 0.5 * kSqrtPi;
   return x * std::erf(c * x) + std::expm1(-c * c * x * x) / (c * kSqrtPi);
@@ -221,8 +234,10 @@ class ScsRnnFixedPoint final : public FixedPointModel {
     return {{"g", 2.0, 0.0, kInf, false, false, "coupling gain: J_ij ~ N(0, g^2/N)"}};
   }
   std::vector<OptionInfo> options() const override {
-    return {
-        {"activation", {"tanh", "erf"}, "tanh", "phi: tanh, or erf(sqrt(pi) x/2) (slope 1 at 0)"}};
+    return {{"activation",
+             {"tanh", "erf", "sin"},
+             "tanh",
+             "phi: tanh, erf(sqrt(pi) x/2) or sin (all odd, slope 1 at 0)"}};
   }
   std::vector<OrderParameterInfo> order_parameters() const override {
     return {{"Delta_0", 0.0, kInf, "variance <x^2> of the chaotic state (0: quiescent, x = 0)"}};

@@ -36,8 +36,8 @@ TrajectoryRun rnn_trajectory(double g, const std::string& activation, double to,
 
 }  // namespace
 
-TEST_CASE("scs_rnn: dC_Phi/dDelta = C_phi (Price's theorem) for tanh and erf") {
-  for (auto a : {scs::Activation::kTanh, scs::Activation::kErf})
+TEST_CASE("scs_rnn: dC_Phi/dDelta = C_phi (Price's theorem) for tanh, erf and sin") {
+  for (auto a : {scs::Activation::kTanh, scs::Activation::kErf, scs::Activation::kSin})
     for (double d0 : {0.05, 1.9, 6.0})
       for (double f : {-0.7, 0.1, 0.5, 0.9}) {
         const double d = f * d0, h = 1e-5 * d0;
@@ -72,6 +72,12 @@ TEST_SUITE("validation") {
       slope_prev = slope;
     }
     CHECK(scs::solve_delta0(a, 1.0) == 0.0);
+    // sin: Phi = 1 - cos x gives Var Phi = Delta_0^2/2 - Delta_0^3/2 + ..., so Delta_0 / (g - 1) ->
+    // 2
+    for (double e : {1e-3, 1e-4}) {
+      const double d0 = scs::solve_delta0(scs::Activation::kSin, 1 + e);
+      CHECK(std::fabs(d0 / e - 2) <= 10 * e);
+    }
   }
 
   TEST_CASE(
@@ -105,7 +111,7 @@ TEST_SUITE("validation") {
   // and 20, g = 2).
   TEST_CASE("scs_rnn: energy conservation and the tail along Delta(tau)") {
     for (const auto& [g, act] :
-         {std::pair<double, const char*>{2.0, "tanh"}, {2.0, "erf"}, {5.0, "tanh"}}) {
+         {std::pair<double, const char*>{2.0, "tanh"}, {2.0, "erf"}, {2.0, "sin"}, {5.0, "tanh"}}) {
       CAPTURE(act);
       CAPTURE(g);
       const TrajectoryRun run = rnn_trajectory(g, act, 20, 201);
