@@ -22,6 +22,8 @@
 #include "gamp.hpp"
 #include "scan.hpp"
 #include "simulate.hpp"
+#include "simulate_cli.hpp"
+#include "trajectory_task.hpp"
 
 #include "output.hpp"
 #include "runner.hpp"
@@ -52,6 +54,8 @@ int cmd_models(std::ostream& out) {
   std::vector<std::pair<std::string, std::string>> rows;
   for (const auto& id : registry.ids()) rows.emplace_back(id, registry.get(id).title());
   rows.emplace_back(kNnKernelId, nn_kernel_title());  // not a FixedPointModel (task "kernel")
+  for (const auto& id : builtin_ode_model_ids())
+    if (!registry.contains(id)) rows.emplace_back(id, find_builtin_ode_model(id)->title() + " (ODE: task trajectory)");
   std::sort(rows.begin(), rows.end());
   for (const auto& [id, title] : rows) out << pad(id, 20) << title << "\n";
   return 0;
@@ -63,6 +67,8 @@ int cmd_describe(const std::string& id, std::ostream& out) {
     out << describe_nn_kernel();
     return 0;
   }
+  if (!builtin_registry().contains(id) && find_builtin_ode_model(id))
+    return describe_ode_model(id, out);
   const FixedPointModel& model = builtin_registry().get(id, "describe");
   out << model.id() << ": " << model.title() << "\n\n";
   out << "parameters:\n";
@@ -485,6 +491,23 @@ int cmd_run(const std::vector<std::string>& spec_paths, const std::string& out_f
     if (std::sscanf(shard_text.c_str(), "%zu/%zu%c", &shard_k, &shard_n, &tail) != 2 || shard_n < 1 ||
         shard_k < 1 || shard_k > shard_n)
       throw InputError("cli.bad_shard", "--shard '" + shard_text + "'", "expected K/N with 1 <= K <= N, e.g. 2/8");
+  }
+  // ODE models and "trajectory" tasks run through apps/lib/trajectory_task.cpp, one spec at a time.
+  for (const auto& path : spec_paths) {
+    nlohmann::json doc = load_json_file(path);
+    for (const auto& s : sets) apply_set(doc, s);
+    if (!is_trajectory_spec(doc)) continue;
+    if (spec_paths.size() > 1 || !sweep_texts.empty() || !shard_text.empty())
+      throw InputError(
+          "cli.trajectory_alone", path,
+          "trajectory specs run one at a time, without --sweep or --shard; expected `saddle run " +
+              path + " [-o DIR] [--set PATH=VALUE ...]`");
+    const TrajectorySpec ts = parse_trajectory_spec(doc, path);
+    const std::string dir = !out_flag.empty()        ? out_flag
+                            : !ts.output_dir.empty() ? ts.output_dir
+                                                     : default_output_dir(path);
+    prepare_output_dir(dir);
+    return execute_trajectory(ts, dir, sets, out);
   }
   std::vector<Sweep> sweeps;
   for (const auto& t : sweep_texts) sweeps.push_back(parse_sweep(t));

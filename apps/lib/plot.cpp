@@ -13,6 +13,7 @@
 #include "output.hpp"
 #include "saddle/error.hpp"
 #include "saddle/spec.hpp"
+#include "trajectory_task.hpp"
 
 namespace saddle {
 
@@ -96,11 +97,33 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
     std::vector<std::string> ordered;
     for (const auto& c : cols)
       if (std::find(axes.begin(), axes.end(), c) != axes.end()) ordered.push_back(c);
+    // an observable of a 1-axis scan (a column of scan.csv only, e.g. E_g of a learning curve):
+    // drawn from the selected rows of scan.csv, on log axes where the grid is log-spaced
+    const bool scan_observable = ordered.size() == 1 && !column.empty() &&
+                                 std::find(cols.begin(), cols.end(), column) == cols.end();
+    if (scan_observable) {
+      const auto scols = csv_header(d / "scan.csv");
+      const int sx = column_index(scols, ordered[0], "scan.csv"),
+                sz = column_index(scols, column, "scan.csv");
+      const int ss = column_index(scols, "selected", "scan.csv");
+      const auto v = grid[ordered[0]]["values"].get<std::vector<double>>();
+      bool log_spaced = v.size() >= 3 && v.front() > 0;
+      for (std::size_t i = 2; log_spaced && i < v.size(); ++i)
+        log_spaced =
+            std::fabs(v[i] / v[i - 1] - v[1] / v[0]) < 1e-9 * v[1] / v[0] && v[1] / v[0] != 1;
+      if (log_spaced) body << "set logscale xy\n";
+      body << "set xlabel " << gnuplot_label(ordered[0]) << " noenhanced\nset ylabel "
+           << gnuplot_label(column) << " noenhanced\nplot 'scan.csv' using " << sx << ":(strcol("
+           << ss << ") eq 'true' ? column(" << sz << ") : NaN) every ::1 with linespoints title "
+           << quoted(column) << "\n";
+    }
     // default colour: the first order parameter of the selected branch (the column after "phase")
-    const std::string z = column.empty() ? cols[static_cast<std::size_t>(column_index(cols, "phase", "phases.csv"))] : column;
+    const std::string z = column.empty() || scan_observable
+                              ? cols[static_cast<std::size_t>(column_index(cols, "phase", "phases.csv"))]
+                              : column;
     const std::string along = summary["spec"]["task"]["along"];
     const auto scols = fs::exists(d / "scan.csv") ? csv_header(d / "scan.csv") : std::vector<std::string>{};
-    const bool from_scan = std::find(cols.begin(), cols.end(), z) == cols.end() &&
+    const bool from_scan = !scan_observable && std::find(cols.begin(), cols.end(), z) == cols.end() &&
                            std::find(scols.begin(), scols.end(), z) != scols.end() && ordered.size() == 2;
     if (from_scan) {
       // An observable (xi_c, lambda_AT, ...) is a column of scan.csv: colour by it on the rows of
@@ -138,7 +161,7 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
            << " : 1/0) every ::1 with points pt 5 ps 0.35 palette notitle\n";
     }
     const int cz = from_scan ? 0 : column_index(cols, z, "phases.csv");
-    if (from_scan) {
+    if (from_scan || scan_observable) {
     } else if (ordered.size() == 1) {
       const int cx = column_index(cols, ordered[0], "phases.csv");
       if (grid[ordered[0]].value("spacing", "") == "log") body << "set logscale x\n";
@@ -205,9 +228,11 @@ void plot_result(const std::string& dir, const std::string& column, std::ostream
     if (!milestones.str().empty())
       body << ", \\\n     $milestones using 1:2 with points pt 6 ps 1 lc rgb '#555555' title 'milestones'";
     body << "\n";
+  } else if (type == "trajectory") {
+    body << trajectory_plot_body(dir, column);
   } else {
     throw InputError("plot.unsupported", dir,
-                     "task type '" + type + "' has no plot yet; expected a scan, continuation or phase_diagram result");
+                     "task type '" + type + "' has no plot yet; expected a scan, continuation, phase_diagram or trajectory result");
   }
   const std::string script = gp.str() + body.str();
   const std::string full = script + "set terminal pngcairo size 1000,700 noenhanced\nset output 'plot.png'\nreplot\n"

@@ -56,13 +56,20 @@ void classify_solutions(const FixedPointModel& model, std::vector<SolutionRecord
   }
   const Objective objective = model.objective();
   if (objective == Objective::kNone) {
-    // No free energy to choose by (signal_propagation): the first converged distinct solution,
-    // in start order, is the selected one, so scan tables are not left without a selection.
-    for (auto& r : out)
-      if (r.converged() && r.same_as.empty()) {
-        r.selected = true;
-        break;
+    // No free energy to compare (signal_propagation, kernel_regression, scs_rnn): a distinct
+    // converged solution is selected when it is the only one, or the only one at which plain
+    // iteration is stable (spectral radius of dF/dx < 1, when computed); failing both, the first
+    // distinct one in start order, so that scan tables are not left without a selection.
+    std::vector<std::size_t> distinct, stable;
+    for (std::size_t i = 0; i < out.size(); ++i)
+      if (out[i].converged() && out[i].same_as.empty()) {
+        distinct.push_back(i);
+        if (out[i].spectral_radius > 0.0 && out[i].spectral_radius < 1.0) stable.push_back(i);
       }
+    if (stable.size() == 1 && distinct.size() > 1)
+      out[stable[0]].selected = true;
+    else if (!distinct.empty())
+      out[distinct[0]].selected = true;
     return;
   }
   int best = -1;

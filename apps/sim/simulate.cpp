@@ -1,4 +1,5 @@
 #include "simulate.hpp"
+#include "simulate_cli.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -490,6 +491,20 @@ SimTable simulate_sk(const SimulateOptions& o) {
 
 int run_simulate(SimulateOptions& o, std::ostream& out) {
   if (o.model == "glm") return cmd_simulate(o.model, o.assignments, o.alpha_text, o.gamp, o.output, out);
+  if (o.model.size() > 5 && o.model.compare(o.model.size() - 5, 5, ".json") == 0) {
+    SimulateFlags f;
+    f.output = o.output;
+    f.sets = o.sets;
+    f.runs = o.runs;
+    f.seed = o.seed;
+    char* end = nullptr;
+    const long n = std::strtol(o.n_text.c_str(), &end, 10);
+    if (end == o.n_text.c_str() || *end != '\0')
+      throw InputError("simulate.bad_size", "--N",
+                       "'" + o.n_text + "' is not one size; a spec's simulator takes one integer, e.g. --N 1000");
+    f.N = static_cast<int>(n);
+    return cmd_simulate_dynamics(o.model, f, out);
+  }
   o.validate();
   const fs::path path(o.output);
   const std::string dir = path.has_parent_path() ? path.parent_path().string() : ".";
@@ -537,8 +552,9 @@ int run_simulate(SimulateOptions& o, std::ostream& out) {
 CLI::App* add_simulate_subcommand(CLI::App& app, SimulateOptions& o) {
   auto* c = app.add_subcommand(
       "simulate",
-      "simulation of a model (hopfield, sk: Monte Carlo; glm: GAMP) into a CSV for `saddle compare`");
-  c->add_option("model", o.model, "hopfield | sk | glm")->required();
+      "simulation of a model (hopfield, sk: Monte Carlo; glm: GAMP; or a spec of kernel_regression, "
+      "committee_online, scs_rnn) into a CSV for `saddle compare`");
+  c->add_option("model", o.model, "hopfield | sk | glm | SPEC.json")->required();
   c->add_option("assignments", o.assignments, "glm: parameters and options as NAME=VALUE (not alpha)");
   c->add_option("--N", o.n_text, "system sizes: a list 500,1000 or FROM:TO:NUM (default 1000)");
   c->add_option("--alpha", o.alpha_text, "hopfield loads p/N: a list or FROM:TO:NUM");
@@ -553,8 +569,10 @@ CLI::App* add_simulate_subcommand(CLI::App& app, SimulateOptions& o) {
   c->add_option("--equilibration", o.equilibration,
                 "sweeps before measuring (default: as many as --sweeps)");
   c->add_option("-o,--output", o.output,
-                "CSV file to write (a sidecar .json records the run); glm: a directory (DIR/sim.csv)")
-      ->required();
+                "CSV file to write (a sidecar .json records the run); glm: a directory (DIR/sim.csv); "
+                "a spec: a directory (default: the spec's output.dir + '-sim')");
+  c->add_option("--set", o.sets, "a spec: override a field (repeatable)");
+  c->add_option("--runs", o.runs, "a spec: independent runs (seeds seed, seed + 1, ...), >= 2 (default 20)");
   c->add_option("--n", o.gamp.n, "glm: dimension n (default 1000)");
   c->add_option("--seeds", o.gamp.seeds, "glm: instances per alpha (default 10)");
   c->add_option("--seed0", o.gamp.seed0, "glm: seed of the first instance (default 1)");

@@ -38,6 +38,10 @@ struct SimulateOptions {
   // (--n, --seeds, --seed0, --max-iter, --tol, --damping); -o is then a directory (DIR/sim.csv).
   std::vector<std::string> assignments;
   GampOptions gamp;
+  // A spec file instead of a model (kernel_regression, committee_online, scs_rnn; see
+  // simulate_cli.hpp): --set overrides, --runs independent runs, --N (one size), --seed, -o DIR.
+  std::vector<std::string> sets;
+  int runs = 20;
   std::string n_text = "1000";  // list "500,1000" or range "FROM:TO:NUM"
   std::string alpha_text;       // hopfield only
   std::string t_text = "0";     // temperatures

@@ -94,7 +94,7 @@ TEST_CASE("plot: errors name the directory or column and what was expected") {
   const Run solve = cli({"plot", d.string()});
   CHECK(solve.code == 2);
   CHECK(solve.err == "saddle: error: " + d.string() +
-                         ": task type 'solve' has no plot yet; expected a scan, continuation or phase_diagram result\n");
+                         ": task type 'solve' has no plot yet; expected a scan, continuation, phase_diagram or trajectory result\n");
 
   const fs::path c = run_spec("hopfield-capacity", {"--set", "task.milestones=[]"});
   const Run col = cli({"plot", c.string(), "--z", "mm"});
