@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev              # CLI11: the command line
   doctest-dev               # doctest: the test suite
   gnuplot-nox               # gnuplot: `saddle plot` (PNG and SVG)
+  python3-numpy             # numpy: only bench/mp_numpy.py, the reference of bench_spectrum_mp
 )
 
 missing=()
