@@ -4,6 +4,10 @@
 // free_sum (mu_A boxplus mu_B, the spectrum of A + O B O^T with O Haar): the subordination
 // functions satisfy F(z) = F_A(w_A) = F_B(w_B), w_A + w_B = z + F(z), hence the fixed point
 //   w_B = z + h_A(z + h_B(w_B)),   g(z) = g_B(w_B)
+// Known limit of this form: where g(x) = 0 inside a gap (x = 0 for a symmetric spectrum with a
+// gap there) w_A + w_B = z - 1/g has a pole; grid points next to it may not converge (they are
+// marked not_converged). A pole-free two-unknown form R = (g_A(w_A) - g_B(w_B),
+// 1 - (w_A + w_B - z) g_B(w_B)) was tried and rejected: it has spurious roots with Im g > 0.
 // (Biane 1998; Belinschi and Bercovici 2007, Thm. 4.1: the map is analytic self-map of the upper
 // half plane whose Denjoy-Wolff point is w_B). Atoms: a_i + b_j carries w_i + v_j - 1 when
 // positive (Bercovici and Voiculescu 1998).
