@@ -9,6 +9,7 @@ std::unique_ptr<FixedPointModel> make_wigner_model();
 std::unique_ptr<FixedPointModel> make_wishart_model();
 std::unique_ptr<FixedPointModel> make_free_sum_model();
 std::unique_ptr<FixedPointModel> make_free_product_model();
+std::unique_ptr<FixedPointModel> make_jacobian_spectrum_model();
 
 void register_builtin_models(ModelRegistry& registry) {
   registry.add(make_sk_model());
@@ -17,6 +18,7 @@ void register_builtin_models(ModelRegistry& registry) {
   registry.add(make_wishart_model());
   registry.add(make_free_sum_model());
   registry.add(make_free_product_model());
+  registry.add(make_jacobian_spectrum_model());
 }
 
 const ModelRegistry& builtin_registry() {

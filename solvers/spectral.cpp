@@ -117,10 +117,30 @@ SolverSummary newton_at(const StieltjesEquation& eq, cplx z, CVector& u, double 
 
 // Im g >= 0 up to roundoff; `slack` (relative) admits the noise of real roots computed on the
 // real axis, where a nearly double root (next to an edge) leaves Im g ~ 1e-13 of either sign.
+// Above the axis a Stieltjes transform has Im g >= eta / ((|x| + R)^2 + eta^2) (R bounds the
+// support), so a root with Im g ~ 0 there is spurious (e.g. g = 0 when an S-transform factor
+// cancels); the bound is applied with a generous factor 1e-6.
 bool upper_half(const StieltjesEquation& eq, const CVector& u, cplx z, double slack = 16 * kEps) {
   const cplx g = eq.stieltjes(u, z);
-  return std::isfinite(g.real()) && std::isfinite(g.imag()) &&
-         g.imag() >= -slack * std::max(1.0, std::abs(g));
+  if (!std::isfinite(g.real()) || !std::isfinite(g.imag())) return false;
+  if (z.imag() > 0.0) {
+    // Further necessary conditions for g = integral rho / (t - z) with rho on [lo, hi] (they
+    // reject roots of higher-degree equations that also lie above the axis): |g| <= 1 / dist(z,
+    // [lo, hi]), Im g <= eta / dist^2, and Re g has the sign of (t - x) when x is outside
+    // [lo, hi].
+    const auto [lo, hi] = eq.support_bounds();
+    const double r = std::abs(z.real()) + std::max(std::abs(lo), std::abs(hi));
+    if (!(g.imag() > 1e-6 * z.imag() / (r * r + z.imag() * z.imag()))) return false;
+    const double dx = z.real() < lo ? lo - z.real() : z.real() > hi ? z.real() - hi : 0.0;
+    const double dist = std::hypot(dx, z.imag());
+    if (std::abs(g) * dist > 1.0 + 1e-9) return false;
+    if (g.imag() * dist * dist > z.imag() * (1.0 + 1e-9)) return false;  // Im g <= eta / dist^2
+    const double tiny = 1e-12 * std::abs(g);
+    if (z.real() < lo && g.real() < -tiny) return false;
+    if (z.real() > hi && g.real() > tiny) return false;
+    return true;
+  }
+  return g.imag() >= -slack * std::max(1.0, std::abs(g));
 }
 
 double support_scale(const StieltjesEquation& eq) {
@@ -364,13 +384,16 @@ SpectrumResult SpectrumSolver::run(const StieltjesEquation& eq,
         ++levels;
       }
       if (levels == 0) continue;
-      if (c > 1e-7 || expected > 0.0) res.atoms.push_back({a, c, expected, unc});
+      // Reported when predicted, or when clearly resolved (a density that diverges at a hard
+      // edge mimics a small atom with a large extrapolation uncertainty).
+      if (expected > 0.0 || (c > 1e-7 && c > 10 * unc)) res.atoms.push_back({a, c, expected, unc});
     }
   }
   for (const auto& at : res.atoms) res.atom_mass += at.mass;
 
   CVector u;
   bool warm = false;
+  cplx prev_g = 0.0;
   res.points.reserve(xs.size());
   for (double x : xs) {
     bool on_atom = false;
@@ -385,7 +408,22 @@ SpectrumResult SpectrumSolver::run(const StieltjesEquation& eq,
       continue;
     }
     SpectralPoint p = limit ? density_at(eq, x, u, warm) : solve_at(eq, x, options_.eta, u, warm);
+    // A large jump from the neighbour may be a switch to another root of a higher-degree
+    // equation (several can lie above the axis inside the support): the eta ladder from far
+    // above the axis, which follows the physical branch, decides.
+    if (warm && p.status == SpectralPointStatus::kConverged &&
+        std::abs(p.g - prev_g) > 0.25 * std::max({1.0, std::abs(p.g), std::abs(prev_g)})) {
+      CVector v;
+      SpectralPoint q =
+          limit ? density_at(eq, x, v, false) : solve_at(eq, x, options_.eta, v, false);
+      q.iterations += p.iterations;
+      if (q.status == SpectralPointStatus::kConverged) {
+        p = q;
+        u = v;
+      }
+    }
     warm = p.status == SpectralPointStatus::kConverged;
+    if (warm) prev_g = p.g;
     if (warm) {
       ++res.converged;
       if (limit && p.eta_used == 0.0) ++res.polished;
@@ -409,14 +447,12 @@ SpectrumResult SpectrumSolver::run(const StieltjesEquation& eq,
   }
   res.grid_mass += res.atom_mass;
 
-  // Inside the support: rho above 1e-9 of its maximum (outside, the polished root is real and
-  // rho is 0 up to roundoff).
-  double rho_max = 0.0;
-  for (const auto& p : res.points)
-    if (p.status == SpectralPointStatus::kConverged) rho_max = std::max(rho_max, p.rho);
-  const double thr = 1e-9 * rho_max;
+  // Inside the support: rho above 1e-10 max(1, |g|) / scale (outside, the polished root is real
+  // and Im g is roundoff, ~1e-13 |g| next to an edge; inside, rho ~ sqrt(distance to the edge)).
+  // Absolute rather than relative to max rho, which is infinite at hard edges.
   auto inside = [&](const SpectralPoint& p) {
-    return p.status == SpectralPointStatus::kConverged && p.rho > thr;
+    return p.status == SpectralPointStatus::kConverged &&
+           p.rho > 1e-10 * std::max(1.0, std::abs(p.g)) / scale;
   };
   res.support_clipped =
       !res.points.empty() && (inside(res.points.front()) || inside(res.points.back()));
@@ -471,8 +507,12 @@ SpectrumResult SpectrumSolver::run(const StieltjesEquation& eq,
     // Mass between a lower edge and the next upper edge: x = c - w cos(theta), midpoint rule in
     // theta; rho ~ sqrt at both ends makes the integrand smooth and periodic, so the rule
     // converges spectrally.
-    bool intervals_ok =
-        !res.edges.empty() && res.edges.front().side == "lower" && res.edges.back().side == "upper";
+    bool any_inside = false;
+    for (const auto& p : res.points) any_inside = any_inside || inside(p);
+    // Only atoms (e.g. dynamical isometry): no continuous part to integrate.
+    bool intervals_ok = (res.edges.empty() && !any_inside) ||
+                        (!res.edges.empty() && res.edges.front().side == "lower" &&
+                         res.edges.back().side == "upper");
     for (std::size_t k = 0; intervals_ok && k + 1 < res.edges.size(); k += 2) {
       const SpectralEdge& lo = res.edges[k];
       const SpectralEdge& hi = res.edges[k + 1];

@@ -284,7 +284,7 @@ TEST_CASE("spectrum task: bad input is rejected with the path and nothing is wri
   CHECK(c.code == 2);
   CHECK(c.err == "saddle: error: " + s +
                      ": /task/type: model sk has no spectrum task; expected a spectral model "
-                     "(free_product, free_sum, wigner, wishart)\n");
+                     "(free_product, free_sum, jacobian_spectrum, wigner, wishart)\n");
   c = run(R"({"type": "spectrum", "populaton": {"atoms": [1]}})");
   CHECK(c.code == 2);
   CHECK(c.err ==
