@@ -11,6 +11,11 @@ std::unique_ptr<FixedPointModel> make_perceptron_storage_model();
 std::unique_ptr<FixedPointModel> make_signal_propagation_model();
 std::unique_ptr<FixedPointModel> make_kernel_regression_model();
 std::unique_ptr<FixedPointModel> make_scs_rnn_model();
+std::unique_ptr<FixedPointModel> make_wigner_model();
+std::unique_ptr<FixedPointModel> make_wishart_model();
+std::unique_ptr<FixedPointModel> make_free_sum_model();
+std::unique_ptr<FixedPointModel> make_free_product_model();
+std::unique_ptr<FixedPointModel> make_jacobian_spectrum_model();
 
 void register_builtin_models(ModelRegistry& registry) {
   registry.add(make_sk_model());
@@ -20,6 +25,11 @@ void register_builtin_models(ModelRegistry& registry) {
   registry.add(make_signal_propagation_model());
   registry.add(make_kernel_regression_model());
   registry.add(make_scs_rnn_model());
+  registry.add(make_wigner_model());
+  registry.add(make_wishart_model());
+  registry.add(make_free_sum_model());
+  registry.add(make_free_product_model());
+  registry.add(make_jacobian_spectrum_model());
 }
 
 // ODE models (include/saddle/ode.hpp), run by the "trajectory" task.

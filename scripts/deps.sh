@@ -12,7 +12,7 @@ PACKAGES=(
   libcli11-dev              # CLI11: the command line
   doctest-dev               # doctest: the test suite
   gnuplot-nox               # gnuplot: `saddle plot` (PNG and SVG)
-  python3-numpy             # numpy: peer of bench/bench_nn_kernel.cpp (bench/nn_kernel_numpy.py)
+  python3-numpy             # numpy: the peers of two benchmarks (bench/nn_kernel_numpy.py, bench/mp_numpy.py); no test needs it
 )
 
 missing=()

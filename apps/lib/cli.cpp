@@ -24,6 +24,7 @@
 #include "simulate.hpp"
 #include "simulate_cli.hpp"
 #include "trajectory_task.hpp"
+#include "spectrum.hpp"
 
 #include "output.hpp"
 #include "runner.hpp"
@@ -412,6 +413,10 @@ JobOutcome execute(const Job& job, const ScanOptions& scan_opts, std::ostream& p
          << " boundaries traced, " << std::fixed << std::setprecision(3) << secs << " s -> " << job.dir;
     for (const auto& b : results)
       if (!b.found) line << "\n  boundary " << b.name << ": " << b.message;
+  } else if (spec.task == TaskType::kSpectrum) {
+    const SpectrumJobOutcome r = run_spectrum_job(spec, job.source, job.dir, summary);
+    outcome.converged = r.converged;
+    line << r.line;
   } else if (spec.task == TaskType::kScan) {
     const ScanResult r = run_scan(spec, scan_opts, progress);
     write_file_atomic(job.dir, "scan.csv", scan_table_csv(spec, r));

@@ -24,6 +24,7 @@ std::string to_string(TaskType t) {
     case TaskType::kScan: return "scan";
     case TaskType::kPhaseDiagram: return "phase_diagram";
     case TaskType::kKernel: return "kernel";
+    case TaskType::kSpectrum: return "spectrum";
   }
   return "solve";
 }
@@ -785,9 +786,10 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   require_object(task, source, "/task");
   if (!task.contains("type"))
     throw InputError("spec.missing_key", where_of(source, "/task"),
-                     "missing key 'type'; expected one of solve, continuation, scan, phase_diagram");
+                     "missing key 'type'; expected one of solve, continuation, scan, phase_diagram, spectrum");
   const std::string type = require_string(task["type"], source, "/task/type");
-  static const std::vector<std::string> types = {"solve", "continuation", "scan", "phase_diagram"};
+  static const std::vector<std::string> types = {"solve", "continuation", "scan", "phase_diagram",
+                                                 "spectrum"};
   if (std::find(types.begin(), types.end(), type) == types.end())
     throw InputError("task.unknown_type", where_of(source, "/task/type"),
                      "unknown task type '" + type + "'" + did_you_mean(type, types) +
@@ -805,6 +807,8 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   } else if (type == "phase_diagram") {
     spec.task = TaskType::kPhaseDiagram;
     spec.phase = parse_phase_task(task, model, source);
+  } else if (type == "spectrum") {
+    spec.task = TaskType::kSpectrum;  // parsed after the solver section (its tol is used)
   } else {
     throw InputError("task.unsupported", where_of(source, "/task/type"),
                      "task type '" + type + "' is not available in saddle " + saddle_version() +
@@ -862,6 +866,8 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   spec.solver = parse_solver_settings(doc.value("solver", json()), source + ": ");
   if (spec.task == TaskType::kContinuation)
     spec.continuation = parse_continuation_task(task, model, spec.solver, source);
+  if (spec.task == TaskType::kSpectrum)
+    spec.spectrum = parse_spectrum_task(task, model, spec.point, spec.solver, source);
   // parse_solver_settings prefixes paths with "<source>: "; keep that form.
 
   if (doc.contains("output")) {
@@ -883,6 +889,7 @@ Spec parse_spec(const json& doc, const ModelRegistry& registry, const std::strin
   resolved["task"] = spec.task == TaskType::kScan ? scan_task_to_json(spec.scan)
                      : spec.task == TaskType::kSolve ? json{{"type", "solve"}}
                      : spec.task == TaskType::kContinuation ? continuation_task_to_json(model, spec.continuation)
+                     : spec.task == TaskType::kSpectrum ? spec.spectrum.resolved
                                                      : spec.task_json;
   if (doc.contains("init")) resolved["init"] = doc["init"];
   resolved["solver"] = solver_settings_to_json(spec.solver);

@@ -17,6 +17,7 @@
 #include "saddle/continuation.hpp"
 #include "saddle/model.hpp"
 #include "saddle/solvers.hpp"
+#include "saddle/spectral.hpp"
 
 namespace saddle {
 
@@ -24,7 +25,7 @@ inline constexpr int kSpecVersion = 1;
 inline constexpr int kOutputSchemaVersion = 1;
 const char* saddle_version();
 
-enum class TaskType { kSolve, kContinuation, kScan, kPhaseDiagram, kKernel };
+enum class TaskType { kSolve, kContinuation, kScan, kPhaseDiagram, kKernel, kSpectrum };
 std::string to_string(TaskType t);
 
 struct InitialPoint {
@@ -110,6 +111,7 @@ struct Spec {
   ScanTask scan;                   // task "scan"
   PhaseTask phase;                 // task "phase_diagram"
   ContinuationTask continuation;   // task "continuation"
+  SpectrumTask spectrum;           // task "spectrum" (spectral models, apps/lib/spectrum.cpp)
   nlohmann::json task_json;        // the task object as given (validated for its type)
   std::vector<InitialPoint> init;  // empty: the model's default branches
   SolverSettings solver;
@@ -150,6 +152,10 @@ nlohmann::json scan_task_to_json(const ScanTask& scan);
 ContinuationTask parse_continuation_task(const nlohmann::json& task, const FixedPointModel& model,
                                          const SolverSettings& solver, const std::string& source);
 nlohmann::json continuation_task_to_json(const FixedPointModel& model, const ContinuationTask& c);
+// Parses a "spectrum" task (JSON paths under /task); throws InputError for non-spectral models.
+SpectrumTask parse_spectrum_task(const nlohmann::json& task, const FixedPointModel& model,
+                                 const Point& point, const SolverSettings& solver,
+                                 const std::string& source);
 PhaseTask parse_phase_task(const nlohmann::json& task, const FixedPointModel& model,
                            const std::string& source);
 

@@ -272,7 +272,7 @@ TEST_CASE("errors: task, version, init") {
   CHECK(rejected(s, R"({"saddle": 1, "model": "hopfield", "task": {"type": "slove"}})") ==
         "saddle: error: " + s.path("spec.json") +
             ": /task/type: unknown task type 'slove' (did you mean 'solve'?); expected one of solve, "
-            "continuation, scan, phase_diagram\n");
+            "continuation, scan, phase_diagram, spectrum\n");
   CHECK(rejected(s, R"({"saddle": 2, "model": "hopfield"})") ==
         "saddle: error: " + s.path("spec.json") + ": /saddle: unsupported spec version 2; expected 1\n");
   CHECK(rejected(s, R"({"model": "hopfield"})") ==
