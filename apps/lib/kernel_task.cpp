@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "json_input.hpp"
 #include "output.hpp"
 #include "saddle/error.hpp"
 
@@ -17,58 +18,13 @@ using nlohmann::json;
 
 namespace {
 
-std::string at(const std::string& source, const std::string& path) {
-  return source + ": " + path;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
-
-void check_keys(const json& obj, const std::vector<std::string>& allowed, const std::string& source,
-                const std::string& path) {
-  if (!obj.is_object())
-    throw InputError("spec.wrong_type", at(source, path.empty() ? "/" : path),
-                     "expected an object, got " + obj.dump());
-  for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
-      throw InputError("spec.unknown_key", at(source, path + "/" + it.key()),
-                       "unknown key '" + it.key() + "'" + did_you_mean(it.key(), allowed) +
-                           "; valid: " + join(allowed));
-}
-
-double number(const json& v, const std::string& source, const std::string& path) {
-  if (!v.is_number())
-    throw InputError("spec.wrong_type", at(source, path), "expected a number, got " + v.dump());
-  const double d = v.get<double>();
-  if (!std::isfinite(d))
-    throw InputError("spec.not_finite", at(source, path),
-                     "value " + format_number(d) + " is not a finite number");
-  return d;
-}
-
 int integer(const json& v, const std::string& source, const std::string& path, int lo, int hi) {
-  const double d = number(v, source, path);
+  const double d = require_number(v, source, path);
   if (d != std::floor(d) || d < lo || d > hi)
-    throw InputError("spec.bad_value", at(source, path),
+    throw InputError("spec.bad_value", where_of(source, path),
                      "value " + format_number(d) + " is out of range; expected an integer in [" +
                          std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return static_cast<int>(d);
-}
-
-std::string string(const json& v, const std::string& source, const std::string& path) {
-  if (!v.is_string())
-    throw InputError("spec.wrong_type", at(source, path), "expected a string, got " + v.dump());
-  return v.get<std::string>();
-}
-
-bool boolean(const json& v, const std::string& source, const std::string& path) {
-  if (!v.is_boolean())
-    throw InputError("spec.wrong_type", at(source, path),
-                     "expected true or false, got " + v.dump());
-  return v.get<bool>();
 }
 
 // Appends the layers of `list` (with "repeat" blocks expanded) to arch; `map` records the JSON
@@ -76,19 +32,19 @@ bool boolean(const json& v, const std::string& source, const std::string& path) 
 void parse_layers(const json& list, const std::string& source, const std::string& path,
                   Architecture& arch, std::vector<std::string>& paths, int depth) {
   if (!list.is_array())
-    throw InputError("spec.wrong_type", at(source, path),
+    throw InputError("spec.wrong_type", where_of(source, path),
                      "expected an array of layers, got " + list.dump());
   for (std::size_t i = 0; i < list.size(); ++i) {
     const std::string p = path + "/" + std::to_string(i);
     const json& item = list[i];
     if (!item.is_object())
-      throw InputError("spec.wrong_type", at(source, p),
+      throw InputError("spec.wrong_type", where_of(source, p),
                        "expected a layer object, got " + item.dump());
     if (item.contains("repeat")) {
       check_keys(item, {"repeat", "layers"}, source, p);
       const int n = integer(item["repeat"], source, p + "/repeat", 1, 10000);
       if (!item.contains("layers") || depth > 4)
-        throw InputError("spec.missing_key", at(source, p),
+        throw InputError("spec.missing_key", where_of(source, p),
                          "a repeat block needs \"layers\" (nested at most 4 deep)");
       for (int r = 0; r < n; ++r)
         parse_layers(item["layers"], source, p + "/layers", arch, paths, depth + 1);
@@ -100,15 +56,15 @@ void parse_layers(const json& list, const std::string& source, const std::string
       const json& d = item["dense"];
       check_keys(d, {"W_std", "b_std", "width"}, source, p + "/dense");
       layer.kind = Layer::Kind::kDense;
-      if (d.contains("W_std")) layer.W_std = number(d["W_std"], source, p + "/dense/W_std");
-      if (d.contains("b_std")) layer.b_std = number(d["b_std"], source, p + "/dense/b_std");
+      if (d.contains("W_std")) layer.W_std = require_number(d["W_std"], source, p + "/dense/W_std");
+      if (d.contains("b_std")) layer.b_std = require_number(d["b_std"], source, p + "/dense/b_std");
       if (d.contains("width"))
         layer.width = integer(d["width"], source, p + "/dense/width", 1, 1 << 24);
     } else if (item.contains("activation")) {
       check_keys(item, {"activation", "alpha", "a", "b"}, source, p);
       layer.kind = Layer::Kind::kActivation;
       const ActivationKind kind = activation_from_string(
-          string(item["activation"], source, p + "/activation"), at(source, p + "/activation"));
+          require_string(item["activation"], source, p + "/activation"), where_of(source, p + "/activation"));
       layer.activation = Activation::make(kind);
       const bool has_alpha = kind == ActivationKind::kLeakyRelu || kind == ActivationKind::kElu;
       const bool has_ab = kind == ActivationKind::kAbRelu;
@@ -116,17 +72,17 @@ void parse_layers(const json& list, const std::string& source, const std::string
         if (!item.contains(key)) continue;
         const bool ok = std::string(key) == "alpha" ? has_alpha : has_ab;
         if (!ok)
-          throw InputError("spec.unknown_key", at(source, p + "/" + key),
+          throw InputError("spec.unknown_key", where_of(source, p + "/" + key),
                            std::string("activation ") + to_string(kind) + " takes no parameter '" +
                                key + "' (leaky_relu and elu take alpha; abrelu takes a and b)");
-        const double v = number(item[key], source, p + "/" + key);
+        const double v = require_number(item[key], source, p + "/" + key);
         if (std::string(key) == "b")
           layer.activation.b = v;
         else
           layer.activation.a = v;
       }
     } else {
-      throw InputError("spec.bad_value", at(source, p),
+      throw InputError("spec.bad_value", where_of(source, p),
                        "expected {\"dense\": {...}}, {\"activation\": NAME} or {\"repeat\": N, "
                        "\"layers\": [...]}");
     }
@@ -326,7 +282,7 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
              source, "");
   if (!doc.contains("saddle") || !doc["saddle"].is_number() ||
       doc["saddle"].get<double>() != kSpecVersion)
-    throw InputError("spec.bad_version", at(source, "/saddle"), "expected \"saddle\": 1");
+    throw InputError("spec.bad_version", where_of(source, "/saddle"), "expected \"saddle\": 1");
   for (const char* key : {"architecture", "data", "task"})
     if (!doc.contains(key))
       throw InputError("spec.missing_key", source,
@@ -338,22 +294,22 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
   check_keys(a, {"layers", "parameterization", "train", "quadrature_order"}, source,
              "/architecture");
   if (!a.contains("layers"))
-    throw InputError("spec.missing_key", at(source, "/architecture"), "missing key 'layers'");
+    throw InputError("spec.missing_key", where_of(source, "/architecture"), "missing key 'layers'");
   std::vector<std::string> paths;
   parse_layers(a["layers"], source, "/architecture/layers", ks->arch, paths, 0);
   if (a.contains("parameterization")) {
-    const std::string p = string(a["parameterization"], source, "/architecture/parameterization");
+    const std::string p = require_string(a["parameterization"], source, "/architecture/parameterization");
     if (p != "ntk" && p != "standard")
-      throw InputError("spec.bad_value", at(source, "/architecture/parameterization"),
+      throw InputError("spec.bad_value", where_of(source, "/architecture/parameterization"),
                        "unknown parameterization '" + p + "'" +
                            did_you_mean(p, {"ntk", "standard"}) + "; expected ntk or standard");
     ks->arch.parameterization =
         p == "standard" ? Parameterization::kStandard : Parameterization::kNtk;
   }
   if (a.contains("train")) {
-    const std::string t = string(a["train"], source, "/architecture/train");
+    const std::string t = require_string(a["train"], source, "/architecture/train");
     if (t != "all" && t != "readout")
-      throw InputError("spec.bad_value", at(source, "/architecture/train"),
+      throw InputError("spec.bad_value", where_of(source, "/architecture/train"),
                        "unknown value '" + t + "'" + did_you_mean(t, {"all", "readout"}) +
                            "; expected all or readout");
     ks->arch.readout_only = t == "readout";
@@ -365,18 +321,18 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
   const json& t = doc["task"];
   check_keys(t, {"type", "kernels", "threads", "predict", "monte_carlo"}, source, "/task");
   if (!t.contains("type") || !t["type"].is_string() || t["type"] != "kernel")
-    throw InputError("task.unknown_type", at(source, "/task/type"),
+    throw InputError("task.unknown_type", where_of(source, "/task/type"),
                      "model nn_kernel runs task type \"kernel\"");
   if (t.contains("kernels")) {
     const json& k = t["kernels"];
     if (!k.is_array() || k.empty())
-      throw InputError("spec.wrong_type", at(source, "/task/kernels"),
+      throw InputError("spec.wrong_type", where_of(source, "/task/kernels"),
                        "expected [\"nngp\"] or [\"nngp\", \"ntk\"]");
     bool ntk = false;
     for (std::size_t i = 0; i < k.size(); ++i) {
-      const std::string name = string(k[i], source, "/task/kernels/" + std::to_string(i));
+      const std::string name = require_string(k[i], source, "/task/kernels/" + std::to_string(i));
       if (name != "nngp" && name != "ntk")
-        throw InputError("spec.bad_value", at(source, "/task/kernels/" + std::to_string(i)),
+        throw InputError("spec.bad_value", where_of(source, "/task/kernels/" + std::to_string(i)),
                          "unknown kernel '" + name + "'" + did_you_mean(name, {"nngp", "ntk"}) +
                              "; expected nngp or ntk");
       ntk = ntk || name == "ntk";
@@ -391,43 +347,43 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
                "/task/predict");
     ks->predict = true;
     if (!ks->kernel.ntk)
-      throw InputError("spec.bad_value", at(source, "/task/predict"),
+      throw InputError("spec.bad_value", where_of(source, "/task/predict"),
                        "predictions need the NTK; expected \"kernels\": [\"nngp\", \"ntk\"]");
     if (p.contains("times")) {
       if (!p["times"].is_array())
-        throw InputError("spec.wrong_type", at(source, "/task/predict/times"),
+        throw InputError("spec.wrong_type", where_of(source, "/task/predict/times"),
                          "expected an array of times t >= 0");
       for (std::size_t i = 0; i < p["times"].size(); ++i) {
         const std::string pp = "/task/predict/times/" + std::to_string(i);
-        const double v = number(p["times"][i], source, pp);
+        const double v = require_number(p["times"][i], source, pp);
         if (v < 0)
-          throw InputError("spec.bad_value", at(source, pp),
+          throw InputError("spec.bad_value", where_of(source, pp),
                            "time " + format_number(v) + " is negative; expected t >= 0");
         ks->prediction.times.push_back(v);
       }
     }
     if (p.contains("infinity"))
-      ks->prediction.infinity = boolean(p["infinity"], source, "/task/predict/infinity");
+      ks->prediction.infinity = require_bool(p["infinity"], source, "/task/predict/infinity");
     if (p.contains("learning_rate")) {
       ks->prediction.learning_rate =
-          number(p["learning_rate"], source, "/task/predict/learning_rate");
+          require_number(p["learning_rate"], source, "/task/predict/learning_rate");
       if (ks->prediction.learning_rate <= 0)
-        throw InputError("spec.bad_value", at(source, "/task/predict/learning_rate"),
+        throw InputError("spec.bad_value", where_of(source, "/task/predict/learning_rate"),
                          "learning_rate = " + format_number(ks->prediction.learning_rate) +
                              " is out of range; expected > 0");
     }
     if (p.contains("diag_reg")) {
-      ks->prediction.diag_reg = number(p["diag_reg"], source, "/task/predict/diag_reg");
+      ks->prediction.diag_reg = require_number(p["diag_reg"], source, "/task/predict/diag_reg");
       if (ks->prediction.diag_reg < 0)
-        throw InputError("spec.bad_value", at(source, "/task/predict/diag_reg"),
+        throw InputError("spec.bad_value", where_of(source, "/task/predict/diag_reg"),
                          "diag_reg = " + format_number(ks->prediction.diag_reg) +
                              " is out of range; expected >= 0");
     }
     if (p.contains("diag_reg_absolute"))
       ks->prediction.diag_reg_absolute =
-          boolean(p["diag_reg_absolute"], source, "/task/predict/diag_reg_absolute");
+          require_bool(p["diag_reg_absolute"], source, "/task/predict/diag_reg_absolute");
     if (ks->prediction.times.empty() && !ks->prediction.infinity)
-      throw InputError("spec.bad_value", at(source, "/task/predict"),
+      throw InputError("spec.bad_value", where_of(source, "/task/predict"),
                        "no times; expected \"times\": [...] or \"infinity\": true");
   }
   if (t.contains("monte_carlo")) {
@@ -441,7 +397,7 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
           integer(m["seed"], source, "/task/monte_carlo/seed", 0, 2000000000));
     if (m.contains("widths")) {
       if (!m["widths"].is_array() || m["widths"].empty())
-        throw InputError("spec.wrong_type", at(source, "/task/monte_carlo/widths"),
+        throw InputError("spec.wrong_type", where_of(source, "/task/monte_carlo/widths"),
                          "expected an array of hidden widths, e.g. [64, 256, 1024]");
       for (std::size_t i = 0; i < m["widths"].size(); ++i)
         ks->mc_widths.push_back(integer(
@@ -458,11 +414,11 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
       for (auto& l : check.layers)
         if (l.kind == Layer::Kind::kDense && l.width == 0) l.width = 1;
     }
-    check.validate(at(source, "/architecture"), ks->kernel.ntk, ks->monte_carlo);
+    check.validate(where_of(source, "/architecture"), ks->kernel.ntk, ks->monte_carlo);
   } catch (const InputError& e) {
     // Map the expanded layer index back to its path in the spec (repeat blocks).
     std::string w = e.where();
-    const std::string prefix = at(source, "/architecture/layers/");
+    const std::string prefix = where_of(source, "/architecture/layers/");
     if (w.rfind(prefix, 0) == 0) {
       const std::string rest = w.substr(prefix.size());
       const std::size_t slash = rest.find('/');
@@ -472,7 +428,7 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
         // dense fields live under "dense" in the spec
         if (!field.empty() && ks->arch.layers[idx].kind == Layer::Kind::kDense)
           field = "/dense" + field;
-        w = at(source, paths[idx] + field);
+        w = where_of(source, paths[idx] + field);
       }
     }
     throw InputError(e.id(), w, std::string(e.what()).substr(e.where().size() + 2));
@@ -481,32 +437,32 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
   const json& d = doc["data"];
   check_keys(d, {"train", "test", "train_targets", "test_targets"}, source, "/data");
   if (!d.contains("train"))
-    throw InputError("spec.missing_key", at(source, "/data"),
+    throw InputError("spec.missing_key", where_of(source, "/data"),
                      "missing key 'train' (a CSV or .npy file of inputs, one per row)");
   auto load = [&](const char* key, std::string& path_out, Eigen::MatrixXd& m) {
     if (!d.contains(key)) return;
-    path_out = string(d[key], source, std::string("/data/") + key);
-    m = read_matrix_file(resolve_path(path_out, source), at(source, std::string("/data/") + key));
+    path_out = require_string(d[key], source, std::string("/data/") + key);
+    m = read_matrix_file(resolve_path(path_out, source), where_of(source, std::string("/data/") + key));
   };
   load("train", ks->train_path, ks->x_train);
   load("test", ks->test_path, ks->x_test);
   load("train_targets", ks->train_targets_path, ks->y_train);
   load("test_targets", ks->test_targets_path, ks->y_test);
   if (ks->x_test.size() > 0 && ks->x_test.cols() != ks->x_train.cols())
-    throw InputError("data.shape", at(source, "/data/test"),
+    throw InputError("data.shape", where_of(source, "/data/test"),
                      "test inputs have " + std::to_string(ks->x_test.cols()) +
                          " columns; expected " + std::to_string(ks->x_train.cols()) +
                          " as the train inputs");
   if (ks->y_train.size() > 0 && ks->y_train.rows() != ks->x_train.rows())
-    throw InputError("data.shape", at(source, "/data/train_targets"),
+    throw InputError("data.shape", where_of(source, "/data/train_targets"),
                      std::to_string(ks->y_train.rows()) + " rows; expected one per train input (" +
                          std::to_string(ks->x_train.rows()) + ")");
   if (ks->y_test.size() > 0 && (ks->x_test.size() == 0 || ks->y_test.rows() != ks->x_test.rows() ||
                                 ks->y_test.cols() != ks->y_train.cols()))
-    throw InputError("data.shape", at(source, "/data/test_targets"),
+    throw InputError("data.shape", where_of(source, "/data/test_targets"),
                      "expected one row per test input with as many columns as train_targets");
   if (ks->predict && ks->y_train.size() == 0)
-    throw InputError("spec.missing_key", at(source, "/data"), "predictions need 'train_targets'");
+    throw InputError("spec.missing_key", where_of(source, "/data"), "predictions need 'train_targets'");
   Spec spec;
   spec.source = source;
   spec.task = TaskType::kKernel;
@@ -514,7 +470,7 @@ Spec parse_kernel_spec(const json& doc, const std::string& source) {
   if (doc.contains("output")) {
     check_keys(doc["output"], {"dir"}, source, "/output");
     if (doc["output"].contains("dir"))
-      spec.output_dir = string(doc["output"]["dir"], source, "/output/dir");
+      spec.output_dir = require_string(doc["output"]["dir"], source, "/output/dir");
   }
   spec.resolved = doc;
   spec.kernel = ks;

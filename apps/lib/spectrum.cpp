@@ -6,6 +6,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "json_input.hpp"
 #include "output.hpp"
 #include "saddle/error.hpp"
 
@@ -15,45 +16,8 @@ using nlohmann::json;
 
 namespace {
 
-std::string where_of(const std::string& source, const std::string& path) {
-  return source.empty() ? path : source + ": " + path;
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
-  return s;
-}
-
-void check_keys(const json& obj, const std::vector<std::string>& allowed, const std::string& source,
-                const std::string& path) {
-  for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
-      throw InputError("spec.unknown_key", where_of(source, path + "/" + it.key()),
-                       "unknown key '" + it.key() + "'" + did_you_mean(it.key(), allowed) +
-                           "; valid: " + join(allowed));
-}
-
-const json& object_at(const json& v, const std::string& source, const std::string& path) {
-  if (!v.is_object())
-    throw InputError("spec.wrong_type", where_of(source, path),
-                     "expected an object, got " + v.dump());
-  return v;
-}
-
-double number_at(const json& v, const std::string& source, const std::string& path) {
-  if (!v.is_number())
-    throw InputError("spec.wrong_type", where_of(source, path),
-                     "expected a number, got " + v.dump());
-  const double d = v.get<double>();
-  if (!std::isfinite(d))
-    throw InputError("spec.not_finite", where_of(source, path),
-                     "value " + format_number(d) + " is not a finite number");
-  return d;
-}
-
 int int_at(const json& v, const std::string& source, const std::string& path, int lo, int hi) {
-  const double d = number_at(v, source, path);
+  const double d = require_number(v, source, path);
   if (d != std::floor(d) || d < lo || d > hi)
     throw InputError("spec.out_of_range", where_of(source, path),
                      "value " + format_number(d) + " is out of range; expected an integer in [" +
@@ -67,7 +31,7 @@ std::vector<double> numbers_at(const json& v, const std::string& source, const s
                      "expected an array of numbers, got " + v.dump());
   std::vector<double> out;
   for (std::size_t i = 0; i < v.size(); ++i)
-    out.push_back(number_at(v[i], source, path + "/" + std::to_string(i)));
+    out.push_back(require_number(v[i], source, path + "/" + std::to_string(i)));
   return out;
 }
 
@@ -97,7 +61,7 @@ DiscreteMeasure parse_measure(const json& v, const std::string& source, const st
 SpectralComponent parse_component(const json& v, const std::string& name,
                                   const std::string& source) {
   const std::string path = "/task/" + name;
-  object_at(v, source, path);
+  require_object(v, source, path);
   SpectralComponent c;
   c.name = name;
   if (!v.contains("model")) {
@@ -160,12 +124,12 @@ SpectrumTask parse_spectrum_task(const json& task, const FixedPointModel& model,
   check_keys(task, allowed, source, "/task");
   SpectrumTask t;
   t.options.tol = std::max(solver.tol, 1e-14);
-  if (task.contains("eta")) t.options.eta = number_at(task["eta"], source, "/task/eta");
-  if (task.contains("eta_c")) t.options.eta_c = number_at(task["eta_c"], source, "/task/eta_c");
+  if (task.contains("eta")) t.options.eta = require_number(task["eta"], source, "/task/eta");
+  if (task.contains("eta_c")) t.options.eta_c = require_number(task["eta_c"], source, "/task/eta_c");
   if (task.contains("mass_nodes"))
     t.options.mass_nodes = int_at(task["mass_nodes"], source, "/task/mass_nodes", 8, 100000);
   if (task.contains("mass_tol"))
-    t.options.mass_tol = number_at(task["mass_tol"], source, "/task/mass_tol");
+    t.options.mass_tol = require_number(task["mass_tol"], source, "/task/mass_tol");
   if (task.contains("special_points")) {
     if (!task["special_points"].is_boolean())
       throw InputError("spec.wrong_type", where_of(source, "/task/special_points"),
@@ -180,7 +144,7 @@ SpectrumTask parse_spectrum_task(const json& task, const FixedPointModel& model,
                      std::string(e.what()).substr(e.where().size() + 2));
   }
   if (task.contains("population"))
-    t.inputs.population = parse_measure(object_at(task["population"], source, "/task/population"),
+    t.inputs.population = parse_measure(require_object(task["population"], source, "/task/population"),
                                         source, "/task/population");
   for (const char* name : {"a", "b"})
     if (task.contains(name))
@@ -202,10 +166,10 @@ SpectrumTask parse_spectrum_task(const json& task, const FixedPointModel& model,
   double from = lo - pad, to = hi + pad;
   int num = 401;
   if (task.contains("x")) {
-    const json& x = object_at(task["x"], source, "/task/x");
+    const json& x = require_object(task["x"], source, "/task/x");
     check_keys(x, {"from", "to", "num"}, source, "/task/x");
-    if (x.contains("from")) from = number_at(x["from"], source, "/task/x/from");
-    if (x.contains("to")) to = number_at(x["to"], source, "/task/x/to");
+    if (x.contains("from")) from = require_number(x["from"], source, "/task/x/from");
+    if (x.contains("to")) to = require_number(x["to"], source, "/task/x/to");
     if (x.contains("num")) num = int_at(x["num"], source, "/task/x/num", 2, 10000000);
     if (!(to > from))
       throw InputError("spec.out_of_range", where_of(source, "/task/x"),
@@ -215,7 +179,7 @@ SpectrumTask parse_spectrum_task(const json& task, const FixedPointModel& model,
   for (int i = 0; i < num; ++i)
     t.xs.push_back(i == num - 1 ? to : from + (to - from) * i / (num - 1));
   if (task.contains("sample")) {
-    const json& s = object_at(task["sample"], source, "/task/sample");
+    const json& s = require_object(task["sample"], source, "/task/sample");
     check_keys(s, {"n", "trials", "seed", "bins"}, source, "/task/sample");
     if (!sm->can_sample())
       throw InputError("task.unsupported", where_of(source, "/task/sample"),

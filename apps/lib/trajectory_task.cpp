@@ -9,6 +9,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "json_input.hpp"
 #include "output.hpp"
 #include "saddle/error.hpp"
 #include "saddle/spec.hpp"
@@ -18,43 +19,6 @@ namespace saddle {
 using nlohmann::json;
 
 namespace {
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (std::size_t i = 0; i < items.size(); ++i) out += (i ? ", " : "") + items[i];
-  return out;
-}
-
-std::string at(const std::string& source, const std::string& path) {
-  return source.empty() ? path : source + ": " + path;
-}
-
-void check_keys(const json& obj, const std::vector<std::string>& allowed, const std::string& source,
-                const std::string& path) {
-  if (!obj.is_object())
-    throw InputError("spec.wrong_type", at(source, path), "expected an object, got " + obj.dump());
-  for (auto it = obj.begin(); it != obj.end(); ++it)
-    if (std::find(allowed.begin(), allowed.end(), it.key()) == allowed.end())
-      throw InputError("spec.unknown_key", at(source, path + "/" + it.key()),
-                       "unknown key '" + it.key() + "'" + did_you_mean(it.key(), allowed) +
-                           "; valid: " + join(allowed));
-}
-
-double number(const json& v, const std::string& source, const std::string& path) {
-  if (!v.is_number() || v.is_boolean())
-    throw InputError("spec.wrong_type", at(source, path), "expected a number, got " + v.dump());
-  const double d = v.get<double>();
-  if (!std::isfinite(d))
-    throw InputError("spec.not_finite", at(source, path),
-                     "value " + format_number(d) + " is not a finite number");
-  return d;
-}
-
-std::string string_value(const json& v, const std::string& source, const std::string& path) {
-  if (!v.is_string())
-    throw InputError("spec.wrong_type", at(source, path), "expected a string, got " + v.dump());
-  return v.get<std::string>();
-}
 
 }  // namespace
 
@@ -73,43 +37,43 @@ Point resolve_ode_point(const OdeModel& model, const json& params, const json& o
   const auto infos = model.parameters();
   if (!params.is_null()) {
     if (!params.is_object())
-      throw InputError("spec.wrong_type", at(source, "/params"),
+      throw InputError("spec.wrong_type", where_of(source, "/params"),
                        "expected an object, got " + params.dump());
     for (auto it = params.begin(); it != params.end(); ++it) {
       const std::string path = "/params/" + it.key();
       const int i = model.parameter_index(it.key());
       if (i < 0)
-        throw InputError("param.unknown", at(source, path),
+        throw InputError("param.unknown", where_of(source, path),
                          "unknown parameter '" + it.key() + "' of model " + model.id() +
                              did_you_mean(it.key(), model.parameter_names()) +
                              "; parameters: " + join(model.parameter_names()));
-      const double v = number(it.value(), source, path);
+      const double v = require_number(it.value(), source, path);
       const auto& info = infos[static_cast<std::size_t>(i)];
       if (!info.contains(v))
         throw InputError(
-            "param.out_of_range", at(source, path),
+            "param.out_of_range", where_of(source, path),
             "value " + format_number(v) + " is out of range; expected " + info.range_text());
       point.params[i] = v;
     }
   }
   if (!options.is_null()) {
     if (!options.is_object())
-      throw InputError("spec.wrong_type", at(source, "/options"),
+      throw InputError("spec.wrong_type", where_of(source, "/options"),
                        "expected an object, got " + options.dump());
     const auto opts = model.options();
     for (auto it = options.begin(); it != options.end(); ++it) {
       const std::string path = "/options/" + it.key();
       const int i = model.option_index(it.key());
       if (i < 0)
-        throw InputError("option.unknown", at(source, path),
+        throw InputError("option.unknown", where_of(source, path),
                          "unknown option '" + it.key() + "' of model " + model.id() +
                              did_you_mean(it.key(), model.option_names()) +
                              (opts.empty() ? "; this model has no options"
                                            : "; options: " + join(model.option_names())));
-      const std::string value = string_value(it.value(), source, path);
+      const std::string value = require_string(it.value(), source, path);
       const auto& info = opts[static_cast<std::size_t>(i)];
       if (std::find(info.choices.begin(), info.choices.end(), value) == info.choices.end())
-        throw InputError("option.bad_choice", at(source, path),
+        throw InputError("option.bad_choice", where_of(source, path),
                          "'" + value + "' is not a choice of " + info.name +
                              did_you_mean(value, info.choices) + "; expected one of " +
                              join(info.choices));
@@ -119,7 +83,7 @@ Point resolve_ode_point(const OdeModel& model, const json& params, const json& o
   try {
     model.validate(point);
   } catch (const InputError& e) {
-    throw InputError(e.id(), at(source, e.where()),
+    throw InputError(e.id(), where_of(source, e.where()),
                      std::string(e.what()).substr(e.where().size() + 2));
   }
   return point;
@@ -132,13 +96,13 @@ TrajectorySpec parse_trajectory_spec(const json& doc, const std::string& source)
              source, "");
   if (!doc.contains("saddle") || !doc["saddle"].is_number_integer() ||
       doc["saddle"].get<int>() != kSpecVersion)
-    throw InputError("spec.bad_version", at(source, "/saddle"),
+    throw InputError("spec.bad_version", where_of(source, "/saddle"),
                      "missing or unsupported spec version; expected 1");
   if (!doc.contains("model")) throw InputError("spec.missing_key", source, "missing key 'model'");
-  const std::string id = string_value(doc["model"], source, "/model");
+  const std::string id = require_string(doc["model"], source, "/model");
   spec.model = find_builtin_ode_model(id);
   if (!spec.model)
-    throw InputError("model.unknown", at(source, "/model"),
+    throw InputError("model.unknown", where_of(source, "/model"),
                      "model '" + id + "' has no trajectory (ODE) form" +
                          did_you_mean(id, builtin_ode_model_ids()) +
                          "; ODE models: " + join(builtin_ode_model_ids()));
@@ -151,37 +115,37 @@ TrajectorySpec parse_trajectory_spec(const json& doc, const std::string& source)
         "missing key 'task'; expected {\"type\": \"trajectory\", \"to\": ...} for ODE model " + id);
   const json& task = doc["task"];
   check_keys(task, {"type", "to", "num", "spacing", "first"}, source, "/task");
-  const std::string type = string_value(task.value("type", json("")), source, "/task/type");
+  const std::string type = require_string(task.value("type", json("")), source, "/task/type");
   if (type != "trajectory")
-    throw InputError("task.unknown_type", at(source, "/task/type"),
+    throw InputError("task.unknown_type", where_of(source, "/task/type"),
                      "task type '" + type + "' is not available for the ODE model " + id +
                          "; expected trajectory");
   if (!task.contains("to"))
-    throw InputError("spec.missing_key", at(source, "/task"), "missing key 'to' (the last time)");
-  const double to = number(task["to"], source, "/task/to");
+    throw InputError("spec.missing_key", where_of(source, "/task"), "missing key 'to' (the last time)");
+  const double to = require_number(task["to"], source, "/task/to");
   if (!(to > 0))
-    throw InputError("spec.bad_value", at(source, "/task/to"),
+    throw InputError("spec.bad_value", where_of(source, "/task/to"),
                      "to = " + format_number(to) + " is out of range; expected > 0");
-  const double numd = task.contains("num") ? number(task["num"], source, "/task/num") : 201;
+  const double numd = task.contains("num") ? require_number(task["num"], source, "/task/num") : 201;
   if (numd != std::floor(numd) || numd < 2 || numd > 1e7)
     throw InputError(
-        "spec.bad_value", at(source, "/task/num"),
+        "spec.bad_value", where_of(source, "/task/num"),
         "num = " + format_number(numd) + " is out of range; expected an integer from 2 to 10^7");
   const int num = static_cast<int>(numd);
   const std::string spacing =
-      task.contains("spacing") ? string_value(task["spacing"], source, "/task/spacing") : "linear";
+      task.contains("spacing") ? require_string(task["spacing"], source, "/task/spacing") : "linear";
   if (spacing != "linear" && spacing != "log")
-    throw InputError("spec.bad_value", at(source, "/task/spacing"),
+    throw InputError("spec.bad_value", where_of(source, "/task/spacing"),
                      "'" + spacing + "' is not a spacing" +
                          did_you_mean(spacing, {"linear", "log"}) + "; expected linear or log");
   double first = to / 1000;
   if (task.contains("first")) {
     if (spacing != "log")
-      throw InputError("spec.bad_value", at(source, "/task/first"),
+      throw InputError("spec.bad_value", where_of(source, "/task/first"),
                        "'first' applies to log spacing only");
-    first = number(task["first"], source, "/task/first");
+    first = require_number(task["first"], source, "/task/first");
     if (!(first > 0 && first < to))
-      throw InputError("spec.bad_value", at(source, "/task/first"),
+      throw InputError("spec.bad_value", where_of(source, "/task/first"),
                        "first = " + format_number(first) +
                            " is out of range; expected 0 < first < to = " + format_number(to));
   }
@@ -202,21 +166,21 @@ TrajectorySpec parse_trajectory_spec(const json& doc, const std::string& source)
     if (o.contains("stepper")) {
       try {
         spec.ode.stepper =
-            ode_stepper_from_string(string_value(o["stepper"], source, "/ode/stepper"));
+            ode_stepper_from_string(require_string(o["stepper"], source, "/ode/stepper"));
       } catch (const InputError& e) {
-        throw InputError(e.id(), at(source, "/ode/stepper"),
+        throw InputError(e.id(), where_of(source, "/ode/stepper"),
                          std::string(e.what()).substr(e.where().size() + 2));
       }
     }
-    if (o.contains("rel_tol")) spec.ode.rel_tol = number(o["rel_tol"], source, "/ode/rel_tol");
-    if (o.contains("abs_tol")) spec.ode.abs_tol = number(o["abs_tol"], source, "/ode/abs_tol");
+    if (o.contains("rel_tol")) spec.ode.rel_tol = require_number(o["rel_tol"], source, "/ode/rel_tol");
+    if (o.contains("abs_tol")) spec.ode.abs_tol = require_number(o["abs_tol"], source, "/ode/abs_tol");
     if (o.contains("initial_step"))
-      spec.ode.initial_step = number(o["initial_step"], source, "/ode/initial_step");
+      spec.ode.initial_step = require_number(o["initial_step"], source, "/ode/initial_step");
     if (o.contains("max_steps")) {
-      const double m = number(o["max_steps"], source, "/ode/max_steps");
+      const double m = require_number(o["max_steps"], source, "/ode/max_steps");
       if (m != std::floor(m) || m < 1 || m > 9e15)
         throw InputError(
-            "ode.bad_option", at(source, "/ode/max_steps"),
+            "ode.bad_option", where_of(source, "/ode/max_steps"),
             "max_steps = " + format_number(m) + " is out of range; expected an integer >= 1");
       spec.ode.max_steps = static_cast<long>(m);
     }
@@ -225,13 +189,13 @@ TrajectorySpec parse_trajectory_spec(const json& doc, const std::string& source)
     spec.ode.validate();
   } catch (const InputError& e) {
     std::string field = e.where().substr(4);  // "ode.rel_tol" -> "rel_tol"
-    throw InputError(e.id(), at(source, "/ode/" + field),
+    throw InputError(e.id(), where_of(source, "/ode/" + field),
                      std::string(e.what()).substr(e.where().size() + 2));
   }
   if (doc.contains("output")) {
     check_keys(doc["output"], {"dir"}, source, "/output");
     if (doc["output"].contains("dir"))
-      spec.output_dir = string_value(doc["output"]["dir"], source, "/output/dir");
+      spec.output_dir = require_string(doc["output"]["dir"], source, "/output/dir");
   }
 
   json params = json::object(), options = json::object();

@@ -68,6 +68,10 @@ struct Activation {
   std::string name() const;  // "relu", "leaky_relu(alpha=0.1)", "abrelu(a=-1,b=1)"
 };
 
+// Slopes (a, b) when the activation is a x + (b - a) relu(x) (relu, leaky_relu, abrelu, abs): the
+// closed-form dual kernels of this family share one formula. False for any other activation.
+bool relu_slopes(const Activation& act, double& a, double& b);
+
 // E phi(u) phi(v) and E phi'(u) phi'(v).
 struct DualValues {
   double t = 0.0;

@@ -70,25 +70,6 @@ double sigmoid(double x) {
   return e / (1.0 + e);
 }
 
-// Slopes (a, b) of the relu family as a x + (b - a) relu(x).
-bool relu_family(const Activation& act, double& a, double& b) {
-  switch (act.kind) {
-    case ActivationKind::kRelu:
-      a = 0, b = 1;
-      return true;
-    case ActivationKind::kLeakyRelu:
-      a = act.a, b = 1;
-      return true;
-    case ActivationKind::kAbRelu:
-      a = act.a, b = act.b;
-      return true;
-    case ActivationKind::kAbs:
-      a = -1, b = 1;
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Angle between the two inputs, accurate near c = +-1.
 double angle(double c) {
@@ -152,6 +133,26 @@ bool usable_covariance(double k11, double k12, double k22) {
 }
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 }  // namespace
+
+// Slopes (a, b) of the relu family as a x + (b - a) relu(x).
+bool relu_slopes(const Activation& act, double& a, double& b) {
+  switch (act.kind) {
+    case ActivationKind::kRelu:
+      a = 0, b = 1;
+      return true;
+    case ActivationKind::kLeakyRelu:
+      a = act.a, b = 1;
+      return true;
+    case ActivationKind::kAbRelu:
+      a = act.a, b = act.b;
+      return true;
+    case ActivationKind::kAbs:
+      a = -1, b = 1;
+      return true;
+    default:
+      return false;
+  }
+}
 
 std::string to_string(ActivationKind k) {
   for (const auto& e : kNames)
@@ -274,7 +275,7 @@ double Activation::derivative(double x) const {
 
 bool Activation::has_closed_form() const {
   double aa, bb;
-  return relu_family(*this, aa, bb) || kind == ActivationKind::kErf ||
+  return relu_slopes(*this, aa, bb) || kind == ActivationKind::kErf ||
          kind == ActivationKind::kIdentity || kind == ActivationKind::kSign;
 }
 
@@ -284,12 +285,12 @@ bool Activation::ntk_defined() const {
 
 bool Activation::homogeneous() const {
   double aa, bb;
-  return relu_family(*this, aa, bb) || kind == ActivationKind::kIdentity;
+  return relu_slopes(*this, aa, bb) || kind == ActivationKind::kIdentity;
 }
 
 std::vector<double> Activation::kinks() const {
   double aa, bb;
-  if (relu_family(*this, aa, bb) || kind == ActivationKind::kSign || kind == ActivationKind::kElu)
+  if (relu_slopes(*this, aa, bb) || kind == ActivationKind::kSign || kind == ActivationKind::kElu)
     return {0.0};
   return {};
 }
@@ -298,7 +299,7 @@ DualValues dual_closed_form(const Activation& act, double k11, double k12, doubl
   if (!usable_covariance(k11, k12, k22)) return {kNan, kNan};
   double a = 0, b = 0;
   const double s = std::sqrt(k11 * k22);
-  if (relu_family(act, a, b)) {
+  if (relu_slopes(act, a, b)) {
     if (s == 0.0) return {a * b * k12, a * b + (b - a) * (b - a) * 0.5};
     const double c = std::clamp(k12 / s, -1.0, 1.0);
     const double theta = angle(c);
@@ -331,7 +332,7 @@ DualValues dual_closed_form(const Activation& act, double k11, double k12, doubl
 DualValues dual_diag_closed_form(const Activation& act, double k) {
   if (!usable_covariance(k, k, k)) return {kNan, kNan};
   double a = 0, b = 0;
-  if (relu_family(act, a, b)) return {0.5 * (a * a + b * b) * k, 0.5 * (a * a + b * b)};
+  if (relu_slopes(act, a, b)) return {0.5 * (a * a + b * b) * k, 0.5 * (a * a + b * b)};
   switch (act.kind) {
     case ActivationKind::kIdentity:
       return {k, 1.0};

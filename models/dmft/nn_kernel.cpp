@@ -78,25 +78,6 @@ struct LayerDual {
 
 constexpr double kPiValue = 3.14159265358979323846;
 
-// Slopes of the relu family a x + (b - a) relu(x).
-bool relu_slopes(const Activation& act, double& a, double& b) {
-  switch (act.kind) {
-    case ActivationKind::kRelu:
-      a = 0, b = 1;
-      return true;
-    case ActivationKind::kLeakyRelu:
-      a = act.a, b = 1;
-      return true;
-    case ActivationKind::kAbRelu:
-      a = act.a, b = act.b;
-      return true;
-    case ActivationKind::kAbs:
-      a = -1, b = 1;
-      return true;
-    default:
-      return false;
-  }
-}
 
 // arccos, accurate near c = +-1 (as in activations.cpp).
 inline double relu_angle(double c) {
