@@ -72,20 +72,7 @@ int cmd_describe(const std::string& id, std::ostream& out) {
     return describe_ode_model(id, out);
   const FixedPointModel& model = builtin_registry().get(id, "describe");
   out << model.id() << ": " << model.title() << "\n\n";
-  out << "parameters:\n";
-  for (const auto& p : model.parameters())
-    out << "  " << pad(p.name, 10) << "default " << pad(format_number(p.default_value), 10)
-        << "range " << pad(p.range_text(), 22) << p.description << "\n";
-  const auto options = model.options();
-  if (!options.empty()) {
-    out << "\noptions:\n";
-    for (const auto& o : options) {
-      std::string choices;
-      for (std::size_t i = 0; i < o.choices.size(); ++i) choices += (i ? " | " : "") + o.choices[i];
-      out << "  " << pad(o.name, 10) << "default " << pad(o.default_value, 10) << "choices "
-          << choices << "  " << o.description << "\n";
-    }
-  }
+  describe_parameters_and_options(model.parameters(), model.options(), 10, out);
   out << "\norder parameters:\n";
   for (const auto& o : model.order_parameters())
     out << "  " << pad(o.name, 10) << "domain [" << format_number(o.lower) << ", "

@@ -59,4 +59,24 @@ std::string csv_table(const std::vector<std::string>& columns,
   return out;
 }
 
+void describe_parameters_and_options(const std::vector<ParameterInfo>& parameters,
+                                     const std::vector<OptionInfo>& options, std::size_t width,
+                                     std::ostream& out) {
+  auto pad = [](const std::string& s, std::size_t w) {
+    return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' ');
+  };
+  out << "parameters:\n";
+  for (const auto& p : parameters)
+    out << "  " << pad(p.name, width) << "default " << pad(format_number(p.default_value), 10)
+        << "range " << pad(p.range_text(), 22) << p.description << "\n";
+  if (options.empty()) return;
+  out << "\noptions:\n";
+  for (const auto& o : options) {
+    std::string choices;
+    for (std::size_t i = 0; i < o.choices.size(); ++i) choices += (i ? " | " : "") + o.choices[i];
+    out << "  " << pad(o.name, width) << "default " << pad(o.default_value, 10) << "choices "
+        << choices << "  " << o.description << "\n";
+  }
+}
+
 }  // namespace saddle

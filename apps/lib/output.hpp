@@ -2,6 +2,10 @@
 // and renamed into place, so a reader never sees a half-written file.
 #pragma once
 
+#include <ostream>
+
+#include "saddle/model.hpp"
+
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -22,5 +26,11 @@ std::string csv_table(const std::vector<std::string>& columns,
 // Shortest round-trip text of a double for tables ("0.05", "1e-12"; never "nan" silently:
 // callers mark non-converged rows in a status column).
 std::string csv_number(double v);
+
+// The "parameters:" and "options:" blocks of `saddle describe` (fixed-point and ODE models alike),
+// names padded to `width`.
+void describe_parameters_and_options(const std::vector<ParameterInfo>& parameters,
+                                     const std::vector<OptionInfo>& options, std::size_t width,
+                                     std::ostream& out);
 
 }  // namespace saddle

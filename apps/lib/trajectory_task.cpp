@@ -318,20 +318,8 @@ int describe_ode_model(const std::string& id, std::ostream& out) {
   auto pad = [](const std::string& s, std::size_t w) {
     return s.size() >= w ? s + " " : s + std::string(w - s.size(), ' ');
   };
-  out << model.id() << ": " << model.title() << "\n\nparameters:\n";
-  for (const auto& p : model.parameters())
-    out << "  " << pad(p.name, 13) << "default " << pad(format_number(p.default_value), 10)
-        << "range " << pad(p.range_text(), 22) << p.description << "\n";
-  const auto options = model.options();
-  if (!options.empty()) {
-    out << "\noptions:\n";
-    for (const auto& o : options) {
-      std::string choices;
-      for (std::size_t i = 0; i < o.choices.size(); ++i) choices += (i ? " | " : "") + o.choices[i];
-      out << "  " << pad(o.name, 13) << "default " << pad(o.default_value, 10) << "choices "
-          << choices << "  " << o.description << "\n";
-    }
-  }
+  out << model.id() << ": " << model.title() << "\n\n";
+  describe_parameters_and_options(model.parameters(), model.options(), 13, out);
   const Point p = model.default_point();
   out << "\nstate (at the defaults), time " << model.time_name() << ":\n  ";
   for (const auto& n : model.state_names(p)) out << n << " ";

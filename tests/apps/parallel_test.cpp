@@ -27,6 +27,8 @@ TEST_CASE("parallel_for rethrows the first exception in the caller, after joinin
       });
     };
     CHECK_THROWS_WITH_AS(run(), "here: item 3 is bad", saddle::InputError);
-    CHECK(started.load() < 1000);  // the hand-out stopped
+    // On one thread the hand-out stops at once; with more, cheap items on the other threads may
+    // all be handed out while the exception is being thrown, so only the rethrow is checked.
+    if (jobs == 1) CHECK(started.load() == 4);
   }
 }
